@@ -1,0 +1,20 @@
+# Everything runs offline: `make demo` and `make test` set up what they need.
+.PHONY: setup demo demo-clean test lint clean
+
+setup:
+	scripts/setup.sh
+
+demo: setup
+	scripts/demo.sh
+
+demo-clean:
+	rm -rf .demo
+
+test: setup
+	. scripts/env.sh && python -m pytest
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+clean: demo-clean
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
