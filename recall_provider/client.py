@@ -1,0 +1,466 @@
+"""HTTP client for Recall's Zoom OAuth app API, with retries and pagination."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from recall_provider.errors import (
+    RecallAPIError,
+    RecallAuthError,
+    RecallError,
+    RecallNotFoundError,
+    RecallRetriesExhaustedError,
+    RecallValidationError,
+)
+
+__all__ = ["APPS_PATH", "RecallClient", "RetryPolicy"]
+
+logger = logging.getLogger(__name__)
+
+APPS_PATH = "/api/v2/zoom-oauth-apps/"
+
+# Statuses that mean "not now": retried with backoff or after Retry-After.
+RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504, 507})
+
+# Statuses after which a POST certainly did not create anything, so it can be
+# sent again as it is. After the others a create may have happened.
+NOT_APPLIED_STATUSES = frozenset({409, 429, 503, 507})
+
+# How far before a create attempt an app may be stamped and still count as made
+# by it, allowing for a clock difference between this machine and Recall.
+CREATE_CLOCK_SKEW = timedelta(minutes=10)
+
+MAX_MESSAGE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long the client retries transient failures."""
+
+    max_attempts: int = 8
+    """Attempts per call, the first one included."""
+    base_delay: float = 0.5
+    """Seconds before the first retry; doubled for each further one."""
+    max_delay: float = 20.0
+    """Cap, in seconds, of one backoff delay (jitter makes it up to 50% shorter)."""
+    max_retry_after: float = 120.0
+    """Cap, in seconds, on a server's Retry-After."""
+    insufficient_storage_delay: float = 30.0
+    """Seconds to wait after an HTTP 507 that carries no Retry-After."""
+
+    def backoff(self, retry_number: int) -> float:
+        """Return the jittered delay before retry number ``retry_number`` (from 1)."""
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
+        return delay * random.uniform(0.5, 1.0)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = None
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        return text[: MAX_MESSAGE_CHARS - 3] + "..."
+    return text
+
+
+def _parse_error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
+    """Extract Recall's ``detail`` and per-field messages, never the raw body."""
+    content_type = response.headers.get("content-type", "")
+    try:
+        body = response.json()
+    except ValueError:
+        kind = content_type.split(";")[0] or "no content type"
+        return f"a non-JSON response ({kind}, {len(response.content)} bytes)", {}
+
+    if not isinstance(body, dict):
+        return "a JSON response that is not an object", {}
+
+    detail = body.get("detail")
+    fields: dict[str, list[str]] = {}
+    for name, messages in body.items():
+        if name == "detail":
+            continue
+        if isinstance(messages, str):
+            messages = [messages]
+        if isinstance(messages, list):
+            fields[str(name)] = [_shorten(str(m)) for m in messages]
+    return (_shorten(detail) if isinstance(detail, str) else ""), fields
+
+
+def _format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class RecallClient:
+    """A client of one Recall region, authenticated with one API key.
+
+    Build one per provider call and close it (or use it as a context manager):
+    it holds a connection pool and must never be pickled or shared with state.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        region: str,
+        base_url: str,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.region = region
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._secrets: list[str] = [api_key]
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Token {api_key}",
+                "Accept": "application/json",
+                "User-Agent": "recall-provider",
+            },
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> RecallClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # The five API calls.
+
+    def create_app(
+        self, *, kind: str, client_id: str, client_secret: str, webhook_secret: str
+    ) -> dict[str, Any]:
+        """Create a Zoom OAuth app, never two: a create whose answer was lost is
+        looked up by client ID before it is sent again."""
+        body = {
+            "kind": kind,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "webhook_secret": webhook_secret,
+        }
+        self._secrets.extend([client_secret, webhook_secret])
+        started = datetime.now(timezone.utc)
+
+        def find_own_app() -> dict[str, Any] | None:
+            return self._find_created_app(body, since=started - CREATE_CLOCK_SKEW)
+
+        return self._request_object(
+            "POST",
+            APPS_PATH,
+            action="create a Zoom OAuth app",
+            json=body,
+            reconcile=find_own_app,
+        )
+
+    def get_app(self, app_id: str) -> dict[str, Any]:
+        """Fetch one app; raises ``RecallNotFoundError`` if this region has none."""
+        return self._request_object(
+            "GET", f"{APPS_PATH}{app_id}/", action="read", app_id=app_id
+        )
+
+    def update_app(
+        self,
+        app_id: str,
+        *,
+        client_secret: str | None = None,
+        webhook_secret: str | None = None,
+    ) -> dict[str, Any]:
+        """Change an app's secrets in place with PATCH; the id stays the same."""
+        body: dict[str, str] = {}
+        if client_secret is not None:
+            body["client_secret"] = client_secret
+        if webhook_secret is not None:
+            body["webhook_secret"] = webhook_secret
+        self._secrets.extend(body.values())
+        return self._request_object(
+            "PATCH", f"{APPS_PATH}{app_id}/", action="update", app_id=app_id, json=body
+        )
+
+    def delete_app(self, app_id: str) -> bool:
+        """Delete an app. Return False if it was already gone, True otherwise."""
+        try:
+            self._request(
+                "DELETE", f"{APPS_PATH}{app_id}/", action="delete", app_id=app_id
+            )
+        except RecallNotFoundError:
+            return False
+        return True
+
+    def list_apps(self, **filters: str) -> Iterator[dict[str, Any]]:
+        """Yield every app matching the filters, following ``next`` page links."""
+        url: str = APPS_PATH
+        params: dict[str, str] | None = {k: v for k, v in filters.items() if v}
+        while True:
+            page = self._request_object("GET", url, action="list apps", params=params)
+            results = page.get("results")
+            if not isinstance(results, list):
+                raise RecallError(
+                    f"Recall's list of Zoom OAuth apps in region {self.region} "
+                    f"({self.base_url}) has no 'results' list; is the base URL right?"
+                )
+            yield from results
+            next_url = page.get("next")
+            if not next_url:
+                return
+            url = self._same_origin(str(next_url))
+            params = None
+
+    # Internals.
+
+    def _same_origin(self, url: str) -> str:
+        """Refuse a pagination link to another host: the API key would go with it."""
+        link, base = urlsplit(url), urlsplit(self.base_url)
+        if (link.scheme, link.netloc) != (base.scheme, base.netloc):
+            raise RecallError(
+                f"Recall's next-page link points to {link.scheme}://{link.netloc}, "
+                f"not to {self.base_url}; the client does not follow it, so that "
+                "the API key stays with its region. Check recall:endpoint."
+            )
+        return url
+
+    def _find_created_app(
+        self, body: Mapping[str, str], *, since: datetime
+    ) -> dict[str, Any] | None:
+        """Find the app that a create with this body made, if it made one."""
+        candidates = []
+        for app in self.list_apps(
+            client_id=body["client_id"], created_at_after=_format_timestamp(since)
+        ):
+            if app.get("kind") != body["kind"]:
+                continue
+            # Recall may or may not echo secrets; where it does, they must match.
+            secrets_match = all(
+                app.get(name) in (None, body[name])
+                for name in ("client_secret", "webhook_secret")
+            )
+            if secrets_match:
+                candidates.append(app)
+
+        if not candidates:
+            return None
+        if len(candidates) > 1:
+            ids = ", ".join(str(app.get("id")) for app in candidates)
+            raise RecallError(
+                "A create of a Zoom OAuth app got no answer, and Recall now holds "
+                f"{len(candidates)} recent apps for this client ID in region "
+                f"{self.region} ({self.base_url}): {ids}. Delete the ones no stack "
+                "manages, then run `pulumi up` again."
+            )
+        logger.info(
+            "create had no answer; continuing with app %s", candidates[0].get("id")
+        )
+        return candidates[0]
+
+    def _request_object(
+        self,
+        method: str,
+        url: str,
+        *,
+        action: str,
+        app_id: str | None = None,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        reconcile: Callable[[], dict[str, Any] | None] | None = None,
+    ) -> dict[str, Any]:
+        result = self._request(
+            method,
+            url,
+            action=action,
+            app_id=app_id,
+            json=json,
+            params=params,
+            reconcile=reconcile,
+        )
+        if isinstance(result, dict):
+            return result
+        if isinstance(result, httpx.Response):
+            try:
+                body = result.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                return body
+        raise RecallError(
+            f"Recall's answer to '{action}' in region {self.region} ({self.base_url}) "
+            "is not a JSON object; is the base URL a Recall API?"
+        )
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        action: str,
+        app_id: str | None = None,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        reconcile: Callable[[], dict[str, Any] | None] | None = None,
+    ) -> httpx.Response | dict[str, Any]:
+        """Send one call, retrying transient failures.
+
+        ``reconcile`` marks a call that must not be repeated blindly: after a
+        failure that may have been applied, it is asked for the result instead,
+        and the call is sent again only when it returns None.
+        """
+        attempts = 0
+        last_status: int | None = None
+        problems: list[str] = []
+        while True:
+            attempts += 1
+            delay: float | None = None
+            started = time.monotonic()
+            try:
+                response = self._http.request(method, url, json=json, params=params)
+            except httpx.TimeoutException as exc:
+                problem = f"timed out after {self.timeout:g} s"
+                applied_maybe = not isinstance(exc, httpx.ConnectTimeout)
+                last_status = None
+            except httpx.TransportError as exc:
+                problem = f"connection failed ({type(exc).__name__})"
+                applied_maybe = not isinstance(exc, httpx.ConnectError)
+                last_status = None
+            else:
+                elapsed = time.monotonic() - started
+                logger.info(
+                    "%s %s -> %s (%.2f s)",
+                    method,
+                    response.request.url.copy_with(query=None),
+                    response.status_code,
+                    elapsed,
+                )
+                status = response.status_code
+                if status < 400:
+                    return response
+                if status not in RETRYABLE_STATUSES:
+                    raise self._status_error(response, action, app_id)
+                last_status = status
+                problem = f"HTTP {status}"
+                applied_maybe = status not in NOT_APPLIED_STATUSES
+                delay = _parse_retry_after(response.headers.get("retry-after"))
+                if delay is not None:
+                    delay = min(delay, self.retry.max_retry_after)
+                    problem += f" (Retry-After {delay:g} s)"
+                elif status == 507:
+                    delay = self.retry.insufficient_storage_delay
+
+            problems.append(problem)
+            logger.warning(
+                "%s %s attempt %d failed: %s",
+                method,
+                self._path(url),
+                attempts,
+                problem,
+            )
+            if reconcile is not None and applied_maybe:
+                found = reconcile()
+                if found is not None:
+                    return found
+
+            if attempts >= self.retry.max_attempts:
+                raise RecallRetriesExhaustedError(
+                    self._where(action, app_id)
+                    + f" failed after {attempts} attempts: {'; '.join(problems)}. "
+                    "These failures are transient (throttling, server errors or "
+                    "the network); run the command again, and if it keeps "
+                    "failing check the endpoint and Recall's status.",
+                    attempts=attempts,
+                    last_status=last_status,
+                )
+            self._sleep(delay if delay is not None else self.retry.backoff(attempts))
+
+    def _path(self, url: str) -> str:
+        return urlsplit(url).path or url
+
+    def _where(self, action: str, app_id: str | None) -> str:
+        subject = f"'{action}' of Zoom OAuth app {app_id}" if app_id else f"'{action}'"
+        return f"Recall {subject} in region {self.region} ({self.base_url})"
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret:
+                text = text.replace(secret, "[secret]")
+        return text
+
+    def _status_error(
+        self, response: httpx.Response, action: str, app_id: str | None
+    ) -> RecallAPIError:
+        status = response.status_code
+        detail, fields = _parse_error_body(response)
+        message = f"{self._where(action, app_id)} failed with HTTP {status}"
+        if fields:
+            listed = "; ".join(
+                f"{name}: {' '.join(msgs)}" for name, msgs in fields.items()
+            )
+            message += f". Recall rejected these fields: {listed}"
+        elif detail:
+            message += f": {detail}"
+        error_class: type[RecallAPIError] = RecallAPIError
+        if status == 400:
+            error_class = RecallValidationError
+            message += ". Fix the values named above; the request is not retried."
+        elif status == 401:
+            error_class = RecallAuthError
+            message += (
+                f". The API key was rejected by region {self.region}. Recall API keys "
+                "work only in the region that issued them: check that recall:apiKey "
+                "(or RECALL_API_KEY) is a key of this region, or set recall:region to "
+                "the key's region."
+            )
+        elif status == 403:
+            error_class = RecallAuthError
+            message += (
+                ". Recall blocked the request (HTTP 403, usually its firewall); "
+                "it is not retried. Check the network you call from."
+            )
+        elif status == 404:
+            error_class = RecallNotFoundError
+            if app_id:
+                message += (
+                    f". Region {self.region} has no Zoom OAuth app {app_id}: it was "
+                    "deleted, or it lives in another region."
+                )
+        fields = {k: [self._redact(m) for m in v] for k, v in fields.items()}
+        return error_class(
+            self._redact(message),
+            status=status,
+            region=self.region,
+            base_url=self.base_url,
+            app_id=app_id,
+            field_errors=fields,
+        )

@@ -1,0 +1,277 @@
+"""The dynamic provider behind ``ZoomOAuthApp``: check, diff, create, read, update,
+delete.
+
+The engine pickles an instance of ``ZoomOAuthAppProvider`` into every resource's
+state by reference (module and class name), so both names are a public contract:
+renaming either breaks ``refresh`` and ``destroy`` of existing stacks. The
+instance holds no attribute at all; settings live in ``recall_provider.settings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from recall_provider.client import RecallClient, RetryPolicy
+from recall_provider.errors import RecallConfigError, RecallNotFoundError
+from recall_provider.regions import REGION_BASE_URLS, base_url_for, webhook_url
+from recall_provider.settings import (
+    CONFIG_API_KEY,
+    CONFIG_KEYS,
+    ENV_API_KEY,
+    ProviderSettings,
+    current_settings,
+    set_settings,
+    settings_from_config,
+)
+from recall_provider.validation import (
+    is_unknown,
+    normalize_endpoint,
+    validate_endpoint,
+    validate_inputs,
+)
+
+__all__ = ["INPUT_FIELDS", "OUTPUT_FIELDS", "ZoomOAuthAppProvider"]
+
+INPUT_FIELDS = (
+    "kind",
+    "client_id",
+    "client_secret",
+    "webhook_secret",
+    "region",
+    "endpoint",
+)
+OUTPUT_FIELDS = (
+    "app_id",
+    "webhook_url",
+    "kind",
+    "client_id",
+    "client_secret",
+    "webhook_secret",
+    "region",
+    "endpoint",
+    "created_at",
+    "webhook_last_validation",
+)
+
+# A change of these makes a new app: Recall cannot change them in place, and an
+# app lives in one region only.
+REPLACE_FIELDS = ("kind", "client_id", "region", "endpoint")
+# These change in place with PATCH, keeping the id and the webhook URL.
+UPDATE_FIELDS = ("client_secret", "webhook_secret")
+
+
+def _config_problems(settings: ProviderSettings, region: Any) -> list[CheckFailure]:
+    failures = [CheckFailure("region", problem) for problem in settings.problems]
+    if settings.region not in REGION_BASE_URLS:
+        known = ", ".join(REGION_BASE_URLS)
+        failures.append(
+            CheckFailure(
+                "region",
+                f"recall:region (or RECALL_REGION) is {settings.region!r}, which is "
+                f"not a Recall region; use one of {known}",
+            )
+        )
+    if settings.endpoint is not None:
+        message = validate_endpoint(settings.endpoint, "recall:endpoint")
+        if message:
+            failures.append(CheckFailure("endpoint", message))
+    has_region = isinstance(region, str) and not is_unknown(region)
+    if has_region and settings.api_key_for(region) is None:
+        failures.append(
+            CheckFailure(
+                "region",
+                f"no Recall API key is set for region {region}; run "
+                f"`pulumi config set --secret {CONFIG_API_KEY} <key>` or set "
+                f"{ENV_API_KEY}",
+            )
+        )
+    return failures
+
+
+def _client(
+    settings: ProviderSettings, region: str, endpoint: str | None
+) -> RecallClient:
+    api_key = settings.api_key_for(region)
+    if api_key is None:
+        raise RecallConfigError(
+            f"No Recall API key is set for region {region}: run "
+            f"`pulumi config set --secret {CONFIG_API_KEY} <key>` or set {ENV_API_KEY}."
+        )
+    return RecallClient(
+        api_key=api_key,
+        region=region,
+        base_url=base_url_for(region, endpoint),
+        timeout=settings.request_timeout,
+        retry=RetryPolicy(max_attempts=settings.max_attempts),
+    )
+
+
+def _location(
+    props: Mapping[str, Any], settings: ProviderSettings
+) -> tuple[str, str | None]:
+    """Return the region and endpoint of an app from its inputs or outputs."""
+    region = props.get("region") or settings.region
+    endpoint = props.get("endpoint") or None
+    return str(region), (str(endpoint) if endpoint else None)
+
+
+def _outputs(
+    app: Mapping[str, Any],
+    *,
+    declared: Mapping[str, Any],
+    region: str,
+    endpoint: str | None,
+) -> dict[str, Any]:
+    """Build the full set of outputs from Recall's object.
+
+    Recall may not echo the secrets; then the declared ones are kept, and drift
+    of a secret cannot be seen.
+    """
+    app_id = str(app["id"])
+    return {
+        "app_id": app_id,
+        "webhook_url": webhook_url(base_url_for(region, endpoint), app_id),
+        "kind": app.get("kind", declared.get("kind")),
+        "client_id": app.get("client_id", declared.get("client_id")),
+        "client_secret": app.get("client_secret", declared.get("client_secret")),
+        "webhook_secret": app.get("webhook_secret", declared.get("webhook_secret")),
+        "region": region,
+        "endpoint": endpoint,
+        "created_at": app.get("created_at"),
+        "webhook_last_validation": app.get("webhook_last_validation"),
+    }
+
+
+class ZoomOAuthAppProvider(ResourceProvider):
+    """Manages one Recall Zoom OAuth app per resource.
+
+    Holds no state: every call builds its own HTTP client, so one instance can
+    serve the engine's concurrent calls.
+    """
+
+    def configure(self, req: ConfigureRequest) -> None:
+        raw = {key: req.config.get(key) for key in CONFIG_KEYS}
+        set_settings(
+            settings_from_config({k: v for k, v in raw.items() if v is not None})
+        )
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        settings = current_settings()
+        inputs = {k: news[k] for k in INPUT_FIELDS if k in news and news[k] is not None}
+
+        # Fill in the stack's region and endpoint, so that a change of either in
+        # the stack config shows up as a change of the app.
+        inputs.setdefault("region", settings.region)
+        if settings.endpoint is not None:
+            inputs.setdefault("endpoint", settings.endpoint)
+        endpoint = inputs.get("endpoint")
+        if isinstance(endpoint, str) and not is_unknown(endpoint):
+            inputs["endpoint"] = normalize_endpoint(endpoint)
+
+        errors = validate_inputs(inputs)
+        failures = [CheckFailure(name, message) for name, message in errors.items()]
+        if "region" not in errors and "endpoint" not in errors:
+            failures.extend(_config_problems(settings, inputs.get("region")))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        settings = current_settings()
+        old_region, old_endpoint = _location(olds, settings)
+        new_region, new_endpoint = _location(news, settings)
+        old = {**olds, "region": old_region, "endpoint": old_endpoint}
+        new = {**news, "region": new_region, "endpoint": new_endpoint}
+
+        replaces = [
+            k
+            for k in REPLACE_FIELDS
+            if is_unknown(new.get(k)) or old.get(k) != new.get(k)
+        ]
+        updates = [
+            k
+            for k in UPDATE_FIELDS
+            if is_unknown(new.get(k)) or old.get(k) != new.get(k)
+        ]
+
+        # A new app in the same place with the same client ID would meet the old
+        # one, so the old one goes first; elsewhere the new one is made first.
+        same_place = not {"client_id", "region", "endpoint"} & set(replaces)
+        return DiffResult(
+            changes=bool(replaces or updates),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and same_place,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        settings = current_settings()
+        region, endpoint = _location(props, settings)
+        with _client(settings, region, endpoint) as client:
+            app = client.create_app(
+                kind=props["kind"],
+                client_id=props["client_id"],
+                client_secret=props["client_secret"],
+                webhook_secret=props["webhook_secret"],
+            )
+        outs = _outputs(app, declared=props, region=region, endpoint=endpoint)
+        # The declared secrets are what was sent; keep them even if echoed.
+        outs["client_secret"] = props["client_secret"]
+        outs["webhook_secret"] = props["webhook_secret"]
+        return CreateResult(outs["app_id"], outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        settings = current_settings()
+        region, endpoint = _location(props, settings)
+        with _client(settings, region, endpoint) as client:
+            try:
+                app = client.get_app(id_)
+            except RecallNotFoundError:
+                # Deleted out of band: an empty id and empty outputs drop it from
+                # the state, and the next `pulumi up` creates it again.
+                return ReadResult(None, {})
+        outs = _outputs(app, declared=props, region=region, endpoint=endpoint)
+        inputs = {k: outs[k] for k in INPUT_FIELDS if outs.get(k) is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def update(
+        self, id_: str, olds: dict[str, Any], news: dict[str, Any]
+    ) -> UpdateResult:
+        settings = current_settings()
+        region, endpoint = _location(olds, settings)
+        changed = {k: news[k] for k in UPDATE_FIELDS if olds.get(k) != news.get(k)}
+        with _client(settings, region, endpoint) as client:
+            try:
+                app = (
+                    client.update_app(id_, **changed)
+                    if changed
+                    else client.get_app(id_)
+                )
+            except RecallNotFoundError as exc:
+                raise RecallNotFoundError(
+                    f"{exc} Run `pulumi refresh` to drop it from the state, then "
+                    "`pulumi up` to create it again.",
+                    status=exc.status,
+                    region=exc.region,
+                    base_url=exc.base_url,
+                    app_id=exc.app_id,
+                ) from None
+        outs = _outputs(app, declared=news, region=region, endpoint=endpoint)
+        outs["client_secret"] = news["client_secret"]
+        outs["webhook_secret"] = news["webhook_secret"]
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        settings = current_settings()
+        region, endpoint = _location(props, settings)
+        with _client(settings, region, endpoint) as client:
+            client.delete_app(id_)

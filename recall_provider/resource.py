@@ -1,0 +1,97 @@
+"""``ZoomOAuthApp``, the Pulumi resource for a Recall Zoom OAuth app, and its args."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from recall_provider.provider import ZoomOAuthAppProvider
+
+__all__ = ["ZOOM_EVENT_TYPES", "ZoomOAuthApp", "ZoomOAuthAppArgs"]
+
+# The Zoom events that the Zoom app must send to the webhook URL.
+ZOOM_EVENT_TYPES = ("meeting.created", "user.updated")
+
+_SECRET_OUTPUTS = ["client_secret", "webhook_secret"]
+
+
+@dataclass
+class ZoomOAuthAppArgs:
+    """The inputs of a ``ZoomOAuthApp``."""
+
+    kind: pulumi.Input[str]
+    """``user_level`` for a user-managed Zoom app, ``account_level`` for an
+    admin-managed one. A change replaces the app."""
+    client_id: pulumi.Input[str]
+    """The Zoom app's Client ID. A change replaces the app."""
+    client_secret: pulumi.Input[str]
+    """The Zoom app's Client Secret; stored as a secret. A change updates in place."""
+    webhook_secret: pulumi.Input[str]
+    """The Zoom app's Secret Token; stored as a secret. A change updates in place."""
+    region: pulumi.Input[str] | None = None
+    """The Recall region of this app; defaults to ``recall:region``. A change
+    replaces the app."""
+    endpoint: pulumi.Input[str] | None = None
+    """A base URL that overrides the region's, such as the local emulator's;
+    defaults to ``recall:endpoint``. A change replaces the app."""
+
+
+class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
+    """A Recall Zoom OAuth app: lets Recall's bots join a Zoom app's meetings.
+
+    Its type is ``pulumi-python:dynamic/recall:ZoomOAuthApp`` and its id is
+    Recall's app id. Point the Zoom app's event notifications (events
+    ``meeting.created`` and ``user.updated``) at ``webhook_url``.
+    """
+
+    app_id: pulumi.Output[str]
+    """Recall's id of the app, the same as the resource id."""
+    webhook_url: pulumi.Output[str]
+    """The URL that Zoom must send the app's event notifications to."""
+    kind: pulumi.Output[str]
+    """``user_level`` or ``account_level``."""
+    client_id: pulumi.Output[str]
+    """The Zoom app's Client ID."""
+    client_secret: pulumi.Output[str]
+    """The Zoom app's Client Secret (secret)."""
+    webhook_secret: pulumi.Output[str]
+    """The Zoom app's Secret Token (secret)."""
+    region: pulumi.Output[str]
+    """The Recall region that holds the app."""
+    endpoint: pulumi.Output[str | None]
+    """The base URL override the app was made at, if any."""
+    created_at: pulumi.Output[str]
+    """When Recall created the app (ISO 8601)."""
+    webhook_last_validation: pulumi.Output[str | None]
+    """When Zoom last validated the webhook URL (ISO 8601), or None."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: ZoomOAuthAppArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "kind": args.kind,
+            "client_id": args.client_id,
+            # Secret even when the program passes plain strings.
+            "client_secret": pulumi.Output.secret(args.client_secret),
+            "webhook_secret": pulumi.Output.secret(args.webhook_secret),
+            "region": args.region,
+            "endpoint": args.endpoint,
+            # Outputs only: seeded so that the class exposes them.
+            "app_id": None,
+            "webhook_url": None,
+            "created_at": None,
+            "webhook_last_validation": None,
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS)
+        super().__init__(
+            ZoomOAuthAppProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_opts),
+        )
