@@ -46,7 +46,9 @@ def make_client(handler: Handler, sleeps: list[float] | None = None) -> RecallCl
     )
 
 
-def sequence(*responses: httpx.Response | Exception) -> tuple[Handler, list[httpx.Request]]:
+def sequence(
+    *responses: httpx.Response | Exception,
+) -> tuple[Handler, list[httpx.Request]]:
     """A handler that plays the responses in order and records the requests."""
     seen: list[httpx.Request] = []
     queue = list(responses)
@@ -123,7 +125,10 @@ def test_exhausted_retries_list_every_attempt() -> None:
         httpx.RemoteProtocolError("dropped"),
         httpx.Response(502),
     )
-    with make_client(handler) as client, pytest.raises(RecallRetriesExhaustedError) as e:
+    with (
+        make_client(handler) as client,
+        pytest.raises(RecallRetriesExhaustedError) as e,
+    ):
         client.get_app(APP["id"])
 
     message = str(e.value)
@@ -142,7 +147,10 @@ def test_error_names_region_status_and_field_messages() -> None:
     handler, _ = sequence(httpx.Response(400, json=body))
     with make_client(handler) as client, pytest.raises(RecallValidationError) as e:
         client.create_app(
-            kind="user_level", client_id="x" * 201, client_secret="s1", webhook_secret="s2"
+            kind="user_level",
+            client_id="x" * 201,
+            client_secret="s1",
+            webhook_secret="s2",
         )
 
     message = str(e.value)
@@ -183,7 +191,11 @@ def test_error_messages_never_contain_secrets() -> None:
 
 def test_html_error_body_is_summarised_not_quoted() -> None:
     handler, _ = sequence(
-        httpx.Response(403, text="<html>blocked by firewall</html>", headers={"content-type": "text/html"})
+        httpx.Response(
+            403,
+            text="<html>blocked by firewall</html>",
+            headers={"content-type": "text/html"},
+        )
     )
     with make_client(handler) as client, pytest.raises(RecallAuthError) as e:
         client.get_app(APP["id"])
@@ -210,7 +222,11 @@ def test_pagination_refuses_link_to_other_host() -> None:
     handler, seen = sequence(
         httpx.Response(
             200,
-            json={"next": "https://elsewhere.test/?cursor=x", "previous": None, "results": []},
+            json={
+                "next": "https://elsewhere.test/?cursor=x",
+                "previous": None,
+                "results": [],
+            },
         ),
     )
     with make_client(handler) as client, pytest.raises(RecallError, match="elsewhere"):

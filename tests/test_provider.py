@@ -1,0 +1,297 @@
+"""Provider tests: each method called directly, the way the engine calls it, with
+plain dicts, against the emulator over a real socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
+from pulumi.runtime import rpc
+
+from recall_provider import RecallAuthError, RecallNotFoundError, ZoomOAuthAppProvider
+from recall_provider.settings import set_settings, settings_from_config
+from tests.harness import EmulatorProcess, ZoomCredentials
+
+UNKNOWN = rpc.UNKNOWN
+
+
+@pytest.fixture
+def provider(emulator: EmulatorProcess, api_key: str) -> Iterator[ZoomOAuthAppProvider]:
+    provider = ZoomOAuthAppProvider()
+    config = {"recall:apiKey": api_key, "recall:endpoint": emulator.url}
+    provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
+    yield provider
+    set_settings(settings_from_config({}, environ={}))
+
+
+@pytest.fixture
+def inputs(zoom: ZoomCredentials) -> dict[str, Any]:
+    return {
+        "kind": "user_level",
+        "client_id": zoom.client_id,
+        "client_secret": zoom.client_secret,
+        "webhook_secret": zoom.webhook_secret,
+    }
+
+
+def checked(provider: ZoomOAuthAppProvider, inputs: dict[str, Any]) -> dict[str, Any]:
+    result = provider.check({}, inputs)
+    assert result.failures == []
+    return result.inputs
+
+
+def test_check_fills_region_and_endpoint(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    result = checked(provider, inputs)
+
+    assert result["region"] == "us-east-1"
+    assert result["endpoint"] == emulator.url
+
+
+def test_check_normalizes_endpoint_slash(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    result = checked(provider, {**inputs, "endpoint": "http://127.0.0.1:9/"})
+
+    assert result["endpoint"] == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("kind", None, "kind is missing"),
+        ("kind", "admin", "'admin' is not valid"),
+        ("kind", 3.0, "must be the string"),
+        ("client_id", "", "empty"),
+        ("client_id", "   ", "only whitespace"),
+        ("client_id", " abc", "leading or trailing whitespace"),
+        ("client_id", "x" * 201, "at most 200"),
+        ("client_id", ["a"], "must be a string"),
+        ("client_secret", None, "client_secret is missing"),
+        ("client_secret", "s" * 201, "at most 200"),
+        ("webhook_secret", "", "empty"),
+        ("webhook_secret", 12.0, "must be a string"),
+        ("region", "mars-1", "not a Recall region"),
+        ("region", 1.0, "must be a string"),
+        ("endpoint", "not a url", "not an http(s) URL"),
+        ("endpoint", "ftp://127.0.0.1", "not an http(s) URL"),
+        ("endpoint", "http://recall.example.com", "plain http"),
+        ("endpoint", "https://user:pw@recall.example.com", "user name or password"),
+        ("endpoint", "https://recall.example.com/?a=1", "query or fragment"),
+    ],
+)
+def test_check_reports_invalid_field(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    emulator: EmulatorProcess,
+    field: str,
+    value: object,
+    expected: str,
+) -> None:
+    bad = {**inputs, field: value}
+    if value is None:
+        del bad[field]
+
+    result = provider.check({}, bad)
+
+    reasons = {f.property: f.reason for f in result.failures}
+    assert field in reasons
+    assert expected in reasons[field]
+    assert emulator.requests() == []
+
+
+def test_check_never_shows_secret_values(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    secret = " padded-secret-value "
+    result = provider.check({}, {**inputs, "client_secret": secret})
+
+    [failure] = result.failures
+    assert "padded-secret-value" not in failure.reason
+
+
+def test_check_accepts_unknown_values(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    result = provider.check(
+        {}, {**inputs, "client_id": UNKNOWN, "webhook_secret": UNKNOWN}
+    )
+
+    assert result.failures == []
+
+
+def test_check_reports_missing_api_key(inputs: dict[str, Any]) -> None:
+    provider = ZoomOAuthAppProvider()
+    set_settings(settings_from_config({}, environ={}))
+
+    result = provider.check({}, inputs)
+
+    reasons = [f.reason for f in result.failures]
+    assert any("pulumi config set --secret recall:apiKey" in r for r in reasons)
+
+
+def test_create_read_update_delete(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    props = checked(provider, inputs)
+
+    created = provider.create(props)
+    app_id = created.id
+    outs = created.outs
+    assert outs is not None
+    assert outs["app_id"] == app_id
+    assert (
+        outs["webhook_url"] == f"{emulator.url}/api/v2/zoom-oauth-apps/{app_id}/webhook"
+    )
+    assert outs["client_secret"] == inputs["client_secret"]
+
+    read = provider.read(app_id, outs)
+    assert read.id == app_id
+    assert read.outs == outs
+    assert read.inputs is not None
+    assert read.inputs["client_id"] == inputs["client_id"]
+
+    news = {**props, "webhook_secret": "rotated-webhook-secret"}
+    updated = provider.update(app_id, outs, news)
+    assert updated.outs is not None
+    assert updated.outs["app_id"] == app_id
+    assert updated.outs["webhook_secret"] == "rotated-webhook-secret"
+    assert emulator.apps()[0]["webhook_secret"] == "rotated-webhook-secret"
+
+    provider.delete(app_id, updated.outs)
+    assert emulator.apps() == []
+
+
+def test_read_of_deleted_app_drops_it(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    provider.delete(created.id, created.outs or {})
+
+    read = provider.read(created.id, created.outs or {})
+
+    assert not read.id
+    assert read.outs == {}
+
+
+def test_read_keeps_declared_secrets_when_not_echoed(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    emulator.configure(echo_secrets=False)
+
+    read = provider.read(created.id, created.outs or {})
+
+    assert read.outs is not None
+    assert read.outs["client_secret"] == inputs["client_secret"]
+    assert read.outs["webhook_secret"] == inputs["webhook_secret"]
+
+
+def test_delete_of_missing_app_succeeds(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    provider.delete(created.id, created.outs or {})
+
+    provider.delete(created.id, created.outs or {})
+
+    assert [r["status"] for r in emulator.requests() if r["method"] == "DELETE"] == [
+        204,
+        404,
+    ]
+
+
+def test_update_of_missing_app_says_to_refresh(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    outs = created.outs or {}
+    provider.delete(created.id, outs)
+
+    with pytest.raises(RecallNotFoundError, match="pulumi refresh"):
+        provider.update(created.id, outs, {**outs, "client_secret": "new"})
+
+
+def test_wrong_api_key_says_region(
+    emulator: EmulatorProcess, inputs: dict[str, Any]
+) -> None:
+    provider = ZoomOAuthAppProvider()
+    config = {"recall:apiKey": "not-a-key", "recall:endpoint": emulator.url}
+    provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
+
+    with pytest.raises(RecallAuthError) as caught:
+        provider.create(checked(provider, inputs))
+
+    assert "region us-east-1" in str(caught.value)
+    assert "not-a-key" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "replaces"),
+    [
+        ({"kind": "account_level"}, ["kind"]),
+        ({"client_id": "other"}, ["client_id"]),
+        ({"region": "eu-central-1"}, ["region"]),
+        ({"endpoint": "http://127.0.0.1:1"}, ["endpoint"]),
+        ({"client_id": UNKNOWN}, ["client_id"]),
+    ],
+)
+def test_diff_replaces(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    change: dict[str, str],
+    replaces: list[str],
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    news = {**checked(provider, inputs), **change}
+
+    diff = provider.diff(created.id, created.outs or {}, news)
+
+    assert diff.changes is True
+    assert diff.replaces == replaces
+
+
+@pytest.mark.parametrize("field", ["client_secret", "webhook_secret"])
+def test_diff_updates_secret_in_place(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], field: str
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    news = {**checked(provider, inputs), field: "changed"}
+
+    diff = provider.diff(created.id, created.outs or {}, news)
+
+    assert diff.changes is True
+    assert diff.replaces == []
+
+
+def test_diff_ignores_provider_and_outputs(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    olds = {**(created.outs or {}), "__provider": "old-pickle"}
+    news = {**checked(provider, inputs), "__provider": "new-pickle"}
+
+    diff = provider.diff(created.id, olds, news)
+
+    assert diff.changes is False
+    assert diff.replaces == []
+
+
+def test_provider_pickles_by_reference_without_settings() -> None:
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    set_settings(settings_from_config({"recall:apiKey": "pickle-test-key"}, environ={}))
+
+    serialized = serialize_provider(ZoomOAuthAppProvider())
+
+    import base64
+
+    raw = base64.b64decode(serialized)
+    assert b"recall_provider.provider" in raw
+    assert b"ZoomOAuthAppProvider" in raw
+    assert b"pickle-test-key" not in raw
+    assert len(raw) < 200
