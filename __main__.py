@@ -28,6 +28,7 @@ app = ZoomOAuthApp(
         client_id=config.require("zoomClientId"),
         client_secret=config.require_secret("zoomClientSecret"),
         webhook_secret=config.require_secret("zoomWebhookSecret"),
+        adopt=config.get_bool("zoomAdopt") or False,
     ),
 )
 

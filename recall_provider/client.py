@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import random
 import time
@@ -55,6 +56,9 @@ class RetryPolicy:
     """Cap, in seconds, of one backoff delay (jitter makes it up to 50% shorter)."""
     max_retry_after: float = 120.0
     """Cap, in seconds, on a server's Retry-After."""
+    max_throttled_wait: float = 900.0
+    """Seconds a call may spend waiting out HTTP 429 in all. Throttling is normal
+    under Recall's per-minute limits, so 429 does not use up ``max_attempts``."""
     insufficient_storage_delay: float = 30.0
     """Seconds to wait after an HTTP 507 that carries no Retry-After."""
 
@@ -139,6 +143,9 @@ class RecallClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._secrets: list[str] = [api_key]
+        # Identifies the workspace (one API key in one deployment) without the key.
+        fingerprint = hashlib.sha256(api_key.encode()).hexdigest()[:16]
+        self.workspace = (self.base_url, fingerprint)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -164,10 +171,20 @@ class RecallClient:
     # The five API calls.
 
     def create_app(
-        self, *, kind: str, client_id: str, client_secret: str, webhook_secret: str
+        self,
+        *,
+        kind: str,
+        client_id: str,
+        client_secret: str,
+        webhook_secret: str,
+        known_app_ids: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """Create a Zoom OAuth app, never two: a create whose answer was lost is
-        looked up by client ID before it is sent again."""
+        looked up by client ID before it is sent again.
+
+        ``known_app_ids`` are apps with this client ID that existed before the
+        call; the look-up never mistakes one of them for the new app.
+        """
         body = {
             "kind": kind,
             "client_id": client_id,
@@ -178,7 +195,9 @@ class RecallClient:
         started = datetime.now(timezone.utc)
 
         def find_own_app() -> dict[str, Any] | None:
-            return self._find_created_app(body, since=started - CREATE_CLOCK_SKEW)
+            return self._find_created_app(
+                body, since=started - CREATE_CLOCK_SKEW, known_app_ids=known_app_ids
+            )
 
         return self._request_object(
             "POST",
@@ -255,14 +274,18 @@ class RecallClient:
         return url
 
     def _find_created_app(
-        self, body: Mapping[str, str], *, since: datetime
+        self,
+        body: Mapping[str, str],
+        *,
+        since: datetime,
+        known_app_ids: frozenset[str] = frozenset(),
     ) -> dict[str, Any] | None:
         """Find the app that a create with this body made, if it made one."""
         candidates = []
         for app in self.list_apps(
             client_id=body["client_id"], created_at_after=_format_timestamp(since)
         ):
-            if app.get("kind") != body["kind"]:
+            if str(app.get("id")) in known_app_ids or app.get("kind") != body["kind"]:
                 continue
             # Recall may or may not echo secrets; where it does, they must match.
             secrets_match = all(
@@ -339,6 +362,8 @@ class RecallClient:
         and the call is sent again only when it returns None.
         """
         attempts = 0
+        throttled_waits = 0
+        throttled_seconds = 0.0
         last_status: int | None = None
         problems: list[str] = []
         while True:
@@ -373,6 +398,23 @@ class RecallClient:
                 problem = f"HTTP {status}"
                 applied_maybe = status not in NOT_APPLIED_STATUSES
                 delay = _parse_retry_after(response.headers.get("retry-after"))
+                if status == 429:
+                    wait = delay if delay is not None else self.retry.backoff(1)
+                    wait = min(wait, self.retry.max_retry_after)
+                    if throttled_seconds + wait <= self.retry.max_throttled_wait:
+                        # Throttling is the API's pace, not a failure: wait it
+                        # out without using up an attempt.
+                        attempts -= 1
+                        throttled_waits += 1
+                        throttled_seconds += wait
+                        logger.info(
+                            "%s %s throttled; retrying in %.2f s",
+                            method,
+                            self._path(url),
+                            wait,
+                        )
+                        self._sleep(wait)
+                        continue
                 if delay is not None:
                     delay = min(delay, self.retry.max_retry_after)
                     problem += f" (Retry-After {delay:g} s)"
@@ -393,6 +435,10 @@ class RecallClient:
                     return found
 
             if attempts >= self.retry.max_attempts:
+                if throttled_waits:
+                    problems.append(
+                        f"throttled {throttled_waits} times ({throttled_seconds:g} s)"
+                    )
                 raise RecallRetriesExhaustedError(
                     self._where(action, app_id)
                     + f" failed after {attempts} attempts: {'; '.join(problems)}. "

@@ -10,6 +10,7 @@ __all__ = [
     "RecallAPIError",
     "RecallAuthError",
     "RecallConfigError",
+    "RecallConflictError",
     "RecallError",
     "RecallNotFoundError",
     "RecallRetriesExhaustedError",
@@ -23,6 +24,10 @@ class RecallError(Exception):
 
 class RecallConfigError(RecallError):
     """Provider configuration that is missing or invalid, found before any request."""
+
+
+class RecallConflictError(RecallError):
+    """Recall already holds an app that the declared one would collide with."""
 
 
 class RecallAPIError(RecallError):

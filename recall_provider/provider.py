@@ -23,8 +23,13 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from recall_provider import inventory
 from recall_provider.client import RecallClient, RetryPolicy
-from recall_provider.errors import RecallConfigError, RecallNotFoundError
+from recall_provider.errors import (
+    RecallConfigError,
+    RecallConflictError,
+    RecallNotFoundError,
+)
 from recall_provider.regions import REGION_BASE_URLS, base_url_for, webhook_url
 from recall_provider.settings import (
     CONFIG_API_KEY,
@@ -51,6 +56,7 @@ INPUT_FIELDS = (
     "webhook_secret",
     "region",
     "endpoint",
+    "adopt",
 )
 OUTPUT_FIELDS = (
     "app_id",
@@ -63,6 +69,7 @@ OUTPUT_FIELDS = (
     "endpoint",
     "created_at",
     "webhook_last_validation",
+    "adopt",
 )
 
 # A change of these makes a new app: Recall cannot change them in place, and an
@@ -151,7 +158,54 @@ def _outputs(
         "endpoint": endpoint,
         "created_at": app.get("created_at"),
         "webhook_last_validation": app.get("webhook_last_validation"),
+        "adopt": bool(declared.get("adopt")),
     }
+
+
+def _take_over(
+    client: RecallClient,
+    existing: list[dict[str, Any]],
+    props: Mapping[str, Any],
+    *,
+    adopt: bool,
+) -> dict[str, Any]:
+    """Adopt the one existing app with the declared client ID, or explain why not."""
+    where = f"in region {client.region} ({client.base_url})"
+    client_id = props["client_id"]
+    if len(existing) > 1:
+        ids = ", ".join(str(app["id"]) for app in existing)
+        raise RecallConflictError(
+            f"Recall has {len(existing)} Zoom OAuth apps for client ID {client_id!r} "
+            f"{where}: {ids}. Only one can be managed: delete the others in Recall, "
+            "then run `pulumi up` again."
+        )
+
+    app = existing[0]
+    app_id = str(app["id"])
+    if not adopt:
+        raise RecallConflictError(
+            f"Recall already has Zoom OAuth app {app_id} for client ID {client_id!r} "
+            f"{where}, created {app.get('created_at')}; creating another would give "
+            "one Zoom app two Recall apps. Either take it over: set adopt=True on "
+            "this resource (its secrets are then set to the declared ones), or run "
+            "once with RECALL_ADOPT_EXISTING=true. Or delete it in Recall if no one "
+            "uses it, then run `pulumi up` again."
+        )
+    if app.get("kind") != props["kind"]:
+        raise RecallConflictError(
+            f"Zoom OAuth app {app_id} for client ID {client_id!r} {where} has kind "
+            f"{app.get('kind')!r}, not the declared {props['kind']!r}, and Recall "
+            "cannot change the kind of an app. Declare its kind, or delete it in "
+            "Recall so that a new app is made."
+        )
+
+    # Where Recall does not echo the secrets they cannot be compared: set them.
+    stale = {
+        name: props[name] for name in UPDATE_FIELDS if app.get(name) != props[name]
+    }
+    if stale:
+        app = client.update_app(app_id, **stale)
+    return app
 
 
 class ZoomOAuthAppProvider(ResourceProvider):
@@ -216,13 +270,19 @@ class ZoomOAuthAppProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         settings = current_settings()
         region, endpoint = _location(props, settings)
+        adopt = bool(props.get("adopt")) or settings.adopt_existing
         with _client(settings, region, endpoint) as client:
-            app = client.create_app(
-                kind=props["kind"],
-                client_id=props["client_id"],
-                client_secret=props["client_secret"],
-                webhook_secret=props["webhook_secret"],
-            )
+            existing = inventory.apps_for_client_id(client, props["client_id"])
+            if existing:
+                app = _take_over(client, existing, props, adopt=adopt)
+            else:
+                app = client.create_app(
+                    kind=props["kind"],
+                    client_id=props["client_id"],
+                    client_secret=props["client_secret"],
+                    webhook_secret=props["webhook_secret"],
+                )
+            inventory.remember(client, app)
         outs = _outputs(app, declared=props, region=region, endpoint=endpoint)
         # The declared secrets are what was sent; keep them even if echoed.
         outs["client_secret"] = props["client_secret"]
@@ -275,3 +335,4 @@ class ZoomOAuthAppProvider(ResourceProvider):
         region, endpoint = _location(props, settings)
         with _client(settings, region, endpoint) as client:
             client.delete_app(id_)
+            inventory.forget(client, id_)

@@ -37,6 +37,11 @@ class ZoomOAuthAppArgs:
     endpoint: pulumi.Input[str] | None = None
     """A base URL that overrides the region's, such as the local emulator's;
     defaults to ``recall:endpoint``. A change replaces the app."""
+    adopt: pulumi.Input[bool] | None = None
+    """Take over an app that already exists in Recall for this client ID, instead
+    of failing; its secrets are set to the declared ones. The way to bring an app
+    made by hand under management (``pulumi import`` cannot import a dynamic
+    resource). A change alone changes nothing in Recall."""
 
 
 class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
@@ -67,6 +72,8 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
     """When Recall created the app (ISO 8601)."""
     webhook_last_validation: pulumi.Output[str | None]
     """When Zoom last validated the webhook URL (ISO 8601), or None."""
+    adopt: pulumi.Output[bool]
+    """Whether the resource may take over an existing app."""
 
     def __init__(
         self,
@@ -82,6 +89,7 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
             "webhook_secret": pulumi.Output.secret(args.webhook_secret),
             "region": args.region,
             "endpoint": args.endpoint,
+            "adopt": args.adopt,
             # Outputs only: seeded so that the class exposes them.
             "app_id": None,
             "webhook_url": None,

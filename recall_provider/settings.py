@@ -31,6 +31,7 @@ CONFIG_REGION = "recall:region"
 CONFIG_ENDPOINT = "recall:endpoint"
 CONFIG_TIMEOUT = "recall:requestTimeout"
 CONFIG_MAX_ATTEMPTS = "recall:maxAttempts"
+CONFIG_ADOPT_EXISTING = "recall:adoptExisting"
 
 CONFIG_KEYS = (
     CONFIG_API_KEY,
@@ -39,11 +40,16 @@ CONFIG_KEYS = (
     CONFIG_ENDPOINT,
     CONFIG_TIMEOUT,
     CONFIG_MAX_ATTEMPTS,
+    CONFIG_ADOPT_EXISTING,
 )
 
 ENV_API_KEY = "RECALL_API_KEY"
 ENV_REGION = "RECALL_REGION"
 ENV_ENDPOINT = "RECALL_ENDPOINT"
+ENV_ADOPT_EXISTING = "RECALL_ADOPT_EXISTING"
+
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 def _env_key_name(region: str) -> str:
@@ -58,6 +64,8 @@ class ProviderSettings:
     endpoint: str | None = None
     request_timeout: float = 30.0
     max_attempts: int = 8
+    adopt_existing: bool = False
+    """Take over an existing app with a declared client ID, for every app."""
     api_key: str | None = field(default=None, repr=False)
     region_api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     problems: tuple[str, ...] = ()
@@ -138,8 +146,21 @@ def settings_from_config(
             )
             max_attempts = 8
 
+    adopt_existing = False
+    raw_adopt = pick(CONFIG_ADOPT_EXISTING, ENV_ADOPT_EXISTING)
+    if raw_adopt is not None:
+        word = raw_adopt.strip().lower()
+        if word in _TRUE_WORDS:
+            adopt_existing = True
+        elif word not in _FALSE_WORDS:
+            problems.append(
+                f"{CONFIG_ADOPT_EXISTING} (or {ENV_ADOPT_EXISTING}) must be true or "
+                f"false, not {raw_adopt!r}"
+            )
+
     return ProviderSettings(
         region=region,
+        adopt_existing=adopt_existing,
         endpoint=endpoint,
         request_timeout=timeout,
         max_attempts=max_attempts,

@@ -159,6 +159,12 @@ def validate_inputs(inputs: Mapping[str, Any]) -> dict[str, str]:
                 f"region {region!r} is not a Recall region; use one of {known}"
             )
 
+    adopt = inputs.get("adopt")
+    if adopt is not None and not is_unknown(adopt) and not isinstance(adopt, bool):
+        errors["adopt"] = (
+            f"adopt must be True or False, not {type(adopt).__name__} {adopt!r}"
+        )
+
     endpoint = inputs.get("endpoint")
     if endpoint is not None and not is_unknown(endpoint):
         message = validate_endpoint(endpoint)

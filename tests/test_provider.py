@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 from pulumi.runtime import rpc
 
-from recall_provider import RecallAuthError, RecallNotFoundError, ZoomOAuthAppProvider
+from recall_provider import (
+    RecallAuthError,
+    RecallConflictError,
+    RecallNotFoundError,
+    ZoomOAuthAppProvider,
+)
+from recall_provider import inventory
 from recall_provider.settings import set_settings, settings_from_config
 from tests.harness import EmulatorProcess, ZoomCredentials
 
@@ -23,8 +30,10 @@ def provider(emulator: EmulatorProcess, api_key: str) -> Iterator[ZoomOAuthAppPr
     provider = ZoomOAuthAppProvider()
     config = {"recall:apiKey": api_key, "recall:endpoint": emulator.url}
     provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
+    inventory.clear()
     yield provider
     set_settings(settings_from_config({}, environ={}))
+    inventory.clear()
 
 
 @pytest.fixture
@@ -295,3 +304,147 @@ def test_provider_pickles_by_reference_without_settings() -> None:
     assert b"ZoomOAuthAppProvider" in raw
     assert b"pickle-test-key" not in raw
     assert len(raw) < 200
+
+
+def create_by_hand(emulator: EmulatorProcess, api_key: str, **body: str) -> str:
+    """Create an app through the API, as a person with curl would."""
+    response = httpx.post(
+        f"{emulator.url}/api/v2/zoom-oauth-apps/",
+        json=body,
+        headers={"Authorization": f"Token {api_key}"},
+    )
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def test_create_refuses_existing_app_for_client_id(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    emulator: EmulatorProcess,
+    api_key: str,
+) -> None:
+    existing = create_by_hand(emulator, api_key, **inputs)
+
+    with pytest.raises(RecallConflictError) as caught:
+        provider.create(checked(provider, inputs))
+
+    message = str(caught.value)
+    assert existing in message
+    assert "region us-east-1" in message
+    assert "adopt=True" in message
+    assert "delete it" in message
+    assert inputs["client_secret"] not in message
+    assert len(emulator.apps()) == 1
+    posts = [r for r in emulator.requests() if r["method"] == "POST"]
+    assert len(posts) == 1, "the provider sent a create"
+
+
+def test_adopt_takes_over_and_sets_secrets(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    emulator: EmulatorProcess,
+    api_key: str,
+) -> None:
+    existing = create_by_hand(
+        emulator, api_key, **{**inputs, "client_secret": "made-by-hand"}
+    )
+
+    created = provider.create(checked(provider, {**inputs, "adopt": True}))
+
+    assert created.id == existing
+    [app] = emulator.apps()
+    assert app["client_secret"] == inputs["client_secret"]
+    assert [r["method"] for r in emulator.requests()][-1] == "PATCH"
+
+
+def test_adopt_without_echoed_secrets_sets_them(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    emulator: EmulatorProcess,
+    api_key: str,
+) -> None:
+    create_by_hand(emulator, api_key, **{**inputs, "webhook_secret": "made-by-hand"})
+    emulator.configure(echo_secrets=False)
+
+    provider.create(checked(provider, {**inputs, "adopt": True}))
+
+    [app] = emulator.apps()
+    assert app["webhook_secret"] == inputs["webhook_secret"]
+
+
+def test_adopt_setting_applies_to_every_app(
+    emulator: EmulatorProcess, inputs: dict[str, Any], api_key: str
+) -> None:
+    existing = create_by_hand(emulator, api_key, **inputs)
+    provider = ZoomOAuthAppProvider()
+    config = {
+        "recall:apiKey": api_key,
+        "recall:endpoint": emulator.url,
+        "recall:adoptExisting": "true",
+    }
+    provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
+    inventory.clear()
+
+    created = provider.create(checked(provider, inputs))
+
+    assert created.id == existing
+    inventory.clear()
+
+
+def test_adopt_refuses_other_kind(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    emulator: EmulatorProcess,
+    api_key: str,
+) -> None:
+    create_by_hand(emulator, api_key, **{**inputs, "kind": "account_level"})
+
+    with pytest.raises(RecallConflictError, match="cannot change the kind"):
+        provider.create(checked(provider, {**inputs, "adopt": True}))
+
+
+def test_adopt_refuses_two_existing_apps(
+    provider: ZoomOAuthAppProvider,
+    inputs: dict[str, Any],
+    emulator: EmulatorProcess,
+    api_key: str,
+) -> None:
+    first = create_by_hand(emulator, api_key, **inputs)
+    second = create_by_hand(emulator, api_key, **inputs)
+
+    with pytest.raises(RecallConflictError) as caught:
+        provider.create(checked(provider, {**inputs, "adopt": True}))
+
+    assert first in str(caught.value)
+    assert second in str(caught.value)
+    assert len(emulator.apps()) == 2
+
+
+def test_many_creates_list_the_workspace_once(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    for number in range(5):
+        provider.create(checked(provider, {**inputs, "client_id": f"client-{number}"}))
+
+    methods = [r["method"] for r in emulator.requests()]
+    assert methods.count("GET") == 1
+    assert methods.count("POST") == 5
+
+
+def test_two_resources_with_one_client_id_are_refused(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    provider.create(checked(provider, inputs))
+
+    with pytest.raises(RecallConflictError):
+        provider.create(checked(provider, inputs))
+
+    assert len(emulator.apps()) == 1
+
+
+def test_check_rejects_non_boolean_adopt(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    result = provider.check({}, {**inputs, "adopt": "yes"})
+
+    assert [f.property for f in result.failures] == ["adopt"]
