@@ -10,11 +10,14 @@ demo: setup
 demo-clean:
 	rm -rf .demo
 
-test: setup
+# The linters run first: they take seconds, and a failure stops the tests.
+test: lint
 	. scripts/env.sh && python -m pytest
 
 lint: setup
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 clean: demo-clean
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
