@@ -74,6 +74,12 @@ class EmulatorProcess:
     def inject(self, **fault: Any) -> None:
         self.admin.post("/_emulator/faults", json=fault).raise_for_status()
 
+    def pending_faults(self) -> list[dict[str, Any]]:
+        response = self.admin.get("/_emulator/faults")
+        response.raise_for_status()
+        faults: list[dict[str, Any]] = response.json()["faults"]
+        return faults
+
     def configure(self, **settings: Any) -> None:
         self.admin.patch("/_emulator/settings", json=settings).raise_for_status()
 
@@ -141,16 +147,37 @@ class PulumiProject:
             raise RuntimeError("no pulumi CLI on PATH; run `make setup` first")
         self.run("stack", "init", stack)
 
-    def run(
-        self, *args: str, check: bool = True, timeout: float = 300
-    ) -> subprocess.CompletedProcess[str]:
+    def command(self, *args: str) -> list[str]:
         command = ["pulumi", *args, "--non-interactive"]
         if args[0] not in ("stack", "config", "version", "about", "login"):
             command += ["--stack", self.stack]
+        return command
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start a command in its own process group, so that a test can kill the
+        CLI together with the language host and the provider."""
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=self.dir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 300,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        command = self.command(*args)
         result = subprocess.run(
             command,
             cwd=self.dir,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
