@@ -29,7 +29,13 @@ def emulator_process(api_key: str) -> Iterator[EmulatorProcess]:
 def emulator(emulator_process: EmulatorProcess) -> EmulatorProcess:
     emulator_process.reset()
     emulator_process.configure(
-        echo_secrets=True, refuse_duplicate_client_id=False, rate_limits=False
+        echo_secrets=True,
+        refuse_duplicate_client_id=False,
+        rate_limits=False,
+        limit_default=300,
+        limit_list=60,
+        time_scale=1.0,
+        latency=0.0,
     )
     return emulator_process
 
