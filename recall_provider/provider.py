@@ -46,6 +46,7 @@ from recall_provider.validation import (
     validate_endpoint,
     validate_inputs,
 )
+from recall_provider.webhook_check import WebhookCheckError, check_webhook
 
 __all__ = ["INPUT_FIELDS", "OUTPUT_FIELDS", "ZoomOAuthAppProvider"]
 
@@ -57,6 +58,7 @@ INPUT_FIELDS = (
     "region",
     "endpoint",
     "adopt",
+    "validate_webhook",
 )
 OUTPUT_FIELDS = (
     "app_id",
@@ -70,6 +72,7 @@ OUTPUT_FIELDS = (
     "created_at",
     "webhook_last_validation",
     "adopt",
+    "validate_webhook",
 )
 
 # A change of these makes a new app: Recall cannot change them in place, and an
@@ -159,7 +162,20 @@ def _outputs(
         "created_at": app.get("created_at"),
         "webhook_last_validation": app.get("webhook_last_validation"),
         "adopt": bool(declared.get("adopt")),
+        "validate_webhook": bool(declared.get("validate_webhook")),
     }
+
+
+def _check_webhook(
+    client: RecallClient, outs: dict[str, Any], settings: ProviderSettings
+) -> None:
+    """Send Zoom's URL validation to the app's webhook URL, then record the
+    validation time Recall stores, so that the next refresh sees no change."""
+    check_webhook(
+        outs["webhook_url"], outs["webhook_secret"], timeout=settings.request_timeout
+    )
+    app = client.get_app(outs["app_id"])
+    outs["webhook_last_validation"] = app.get("webhook_last_validation")
 
 
 def _take_over(
@@ -257,6 +273,10 @@ class ZoomOAuthAppProvider(ResourceProvider):
             for k in UPDATE_FIELDS
             if is_unknown(new.get(k)) or old.get(k) != new.get(k)
         ]
+        # Turning the webhook check on runs it once, through an update that
+        # changes nothing in Recall.
+        if new.get("validate_webhook") is True and not old.get("validate_webhook"):
+            updates.append("validate_webhook")
 
         # A new app in the same place with the same client ID would meet the old
         # one, so the old one goes first; elsewhere the new one is made first.
@@ -283,10 +303,25 @@ class ZoomOAuthAppProvider(ResourceProvider):
                     webhook_secret=props["webhook_secret"],
                 )
             inventory.remember(client, app)
-        outs = _outputs(app, declared=props, region=region, endpoint=endpoint)
-        # The declared secrets are what was sent; keep them even if echoed.
-        outs["client_secret"] = props["client_secret"]
-        outs["webhook_secret"] = props["webhook_secret"]
+            outs = _outputs(app, declared=props, region=region, endpoint=endpoint)
+            # The declared secrets are what was sent; keep them even if echoed.
+            outs["client_secret"] = props["client_secret"]
+            outs["webhook_secret"] = props["webhook_secret"]
+            if props.get("validate_webhook"):
+                try:
+                    _check_webhook(client, outs, settings)
+                except WebhookCheckError as exc:
+                    # A failed create must leave nothing behind, or the next up
+                    # would meet this app as one that already exists.
+                    client.delete_app(outs["app_id"])
+                    inventory.forget(client, outs["app_id"])
+                    raise WebhookCheckError(
+                        f"{exc} The new app {outs['app_id']} was deleted again; fix "
+                        "the cause and run `pulumi up` again.",
+                        reason=exc.reason,
+                        webhook_url=exc.webhook_url,
+                        status=exc.status,
+                    ) from None
         return CreateResult(outs["app_id"], outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -325,9 +360,11 @@ class ZoomOAuthAppProvider(ResourceProvider):
                     base_url=exc.base_url,
                     app_id=exc.app_id,
                 ) from None
-        outs = _outputs(app, declared=news, region=region, endpoint=endpoint)
-        outs["client_secret"] = news["client_secret"]
-        outs["webhook_secret"] = news["webhook_secret"]
+            outs = _outputs(app, declared=news, region=region, endpoint=endpoint)
+            outs["client_secret"] = news["client_secret"]
+            outs["webhook_secret"] = news["webhook_secret"]
+            if news.get("validate_webhook"):
+                _check_webhook(client, outs, settings)
         return UpdateResult(outs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

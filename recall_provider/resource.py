@@ -42,6 +42,11 @@ class ZoomOAuthAppArgs:
     of failing; its secrets are set to the declared ones. The way to bring an app
     made by hand under management (``pulumi import`` cannot import a dynamic
     resource). A change alone changes nothing in Recall."""
+    validate_webhook: pulumi.Input[bool] | None = None
+    """After each create and update, send Zoom's URL validation request to the
+    webhook URL, signed with ``webhook_secret``, and fail the step if the answer
+    is wrong, as Zoom's Validate button would. A create that fails this way
+    deletes the new app again."""
 
 
 class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
@@ -74,6 +79,8 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
     """When Zoom last validated the webhook URL (ISO 8601), or None."""
     adopt: pulumi.Output[bool]
     """Whether the resource may take over an existing app."""
+    validate_webhook: pulumi.Output[bool]
+    """Whether create and update check the webhook URL as Zoom does."""
 
     def __init__(
         self,
@@ -90,6 +97,7 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
             "region": args.region,
             "endpoint": args.endpoint,
             "adopt": args.adopt,
+            "validate_webhook": args.validate_webhook,
             # Outputs only: seeded so that the class exposes them.
             "app_id": None,
             "webhook_url": None,

@@ -159,11 +159,12 @@ def validate_inputs(inputs: Mapping[str, Any]) -> dict[str, str]:
                 f"region {region!r} is not a Recall region; use one of {known}"
             )
 
-    adopt = inputs.get("adopt")
-    if adopt is not None and not is_unknown(adopt) and not isinstance(adopt, bool):
-        errors["adopt"] = (
-            f"adopt must be True or False, not {type(adopt).__name__} {adopt!r}"
-        )
+    for name in ("adopt", "validate_webhook"):
+        flag = inputs.get(name)
+        if flag is not None and not is_unknown(flag) and not isinstance(flag, bool):
+            errors[name] = (
+                f"{name} must be True or False, not {type(flag).__name__} {flag!r}"
+            )
 
     endpoint = inputs.get("endpoint")
     if endpoint is not None and not is_unknown(endpoint):

@@ -17,9 +17,10 @@ from recall_provider import (
     RecallConflictError,
     RecallNotFoundError,
     ZoomOAuthAppProvider,
+    inventory,
 )
-from recall_provider import inventory
 from recall_provider.settings import set_settings, settings_from_config
+from recall_provider.webhook_check import WebhookCheckError
 from tests.harness import EmulatorProcess, ZoomCredentials
 
 UNKNOWN = rpc.UNKNOWN
@@ -448,3 +449,43 @@ def test_check_rejects_non_boolean_adopt(
     result = provider.check({}, {**inputs, "adopt": "yes"})
 
     assert [f.property for f in result.failures] == ["adopt"]
+
+
+def test_validate_webhook_passes_and_records_time(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    created = provider.create(checked(provider, {**inputs, "validate_webhook": True}))
+
+    outs = created.outs or {}
+    assert outs["webhook_last_validation"] is not None
+    assert (
+        outs["webhook_last_validation"] == emulator.apps()[0]["webhook_last_validation"]
+    )
+
+
+def test_failed_webhook_check_deletes_new_app(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    emulator.inject(path=".*/webhook", status=404)
+
+    with pytest.raises(WebhookCheckError) as caught:
+        provider.create(checked(provider, {**inputs, "validate_webhook": True}))
+
+    assert "was deleted again" in str(caught.value)
+    assert inputs["webhook_secret"] not in str(caught.value)
+    assert emulator.apps() == []
+
+
+def test_turning_webhook_check_on_runs_it(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any], emulator: EmulatorProcess
+) -> None:
+    created = provider.create(checked(provider, inputs))
+    news = checked(provider, {**inputs, "validate_webhook": True})
+
+    diff = provider.diff(created.id, created.outs or {}, news)
+    updated = provider.update(created.id, created.outs or {}, news)
+
+    assert diff.changes is True
+    assert diff.replaces == []
+    assert (updated.outs or {})["webhook_last_validation"] is not None
+    assert "PATCH" not in [r["method"] for r in emulator.requests()]
