@@ -179,8 +179,8 @@ class RecallClient:
         webhook_secret: str,
         known_app_ids: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
-        """Create a Zoom OAuth app, never two: a create whose answer was lost is
-        looked up by client ID before it is sent again.
+        """Create a Zoom OAuth app, never two: after a create whose response was
+        lost, the client looks the app up by client ID before sending it again.
 
         ``known_app_ids`` are apps with this client ID that existed before the
         call; the look-up never mistakes one of them for the new app.
@@ -300,13 +300,13 @@ class RecallClient:
         if len(candidates) > 1:
             ids = ", ".join(str(app.get("id")) for app in candidates)
             raise RecallError(
-                "A create of a Zoom OAuth app got no answer, and Recall now holds "
+                "A create of a Zoom OAuth app got no response, and Recall now has "
                 f"{len(candidates)} recent apps for this client ID in region "
                 f"{self.region} ({self.base_url}): {ids}. Delete the ones no stack "
                 "manages, then run `pulumi up` again."
             )
         logger.info(
-            "create had no answer; continuing with app %s", candidates[0].get("id")
+            "create got no response; continuing with app %s", candidates[0].get("id")
         )
         return candidates[0]
 
@@ -340,7 +340,7 @@ class RecallClient:
             if isinstance(body, dict):
                 return body
         raise RecallError(
-            f"Recall's answer to '{action}' in region {self.region} ({self.base_url}) "
+            f"Recall's response to '{action}' in region {self.region} ({self.base_url}) "
             "is not a JSON object; is the base URL a Recall API?"
         )
 

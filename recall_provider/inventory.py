@@ -2,7 +2,7 @@
 
 ``create`` must know whether an app already exists for a client ID. Asking Recall
 once per app would cost a list call per app, and list calls have a limit five
-times lower than the others; so the first ``create`` of an operation lists the
+times lower than the others. So the first ``create`` of an operation lists the
 whole workspace, page by page, and later ones read this inventory. Apps that this
 process creates or deletes are recorded here as it goes.
 

@@ -278,8 +278,9 @@ class ZoomOAuthAppProvider(ResourceProvider):
         if new.get("validate_webhook") is True and not old.get("validate_webhook"):
             updates.append("validate_webhook")
 
-        # A new app in the same place with the same client ID would meet the old
-        # one, so the old one goes first; elsewhere the new one is made first.
+        # A new app in the same region with the same client ID would collide with
+        # the old one, so the old one is deleted first. Otherwise the new one is
+        # created first, which keeps the old webhook URL working until then.
         same_place = not {"client_id", "region", "endpoint"} & set(replaces)
         return DiffResult(
             changes=bool(replaces or updates),
