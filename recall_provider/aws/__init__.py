@@ -13,6 +13,7 @@ from recall_provider.aws.forwarder import (
     ZoomWebhookForwarder,
     ZoomWebhookForwarderArgs,
 )
+from recall_provider.aws.ssm import ZoomOAuthAppParameters, ZoomOAuthAppParametersArgs
 from recall_provider.aws.validation import ComponentArgsError
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "FORWARDER_HANDLER_PATH",
     "LOG_RETENTION_DAYS",
     "ComponentArgsError",
+    "ZoomOAuthAppParameters",
+    "ZoomOAuthAppParametersArgs",
     "ZoomWebhookForwarder",
     "ZoomWebhookForwarderArgs",
 ]
