@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     try:
         result = check_webhook(args.url, secret, timeout=args.timeout)
     except WebhookCheckError as exc:
-        print(f"FAILED: {exc}.", file=sys.stderr)
+        print(f"FAILED: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(format_result(result))
     return EXIT_PASSED

@@ -66,7 +66,8 @@ class WebhookCheckError(RecallError):
     """A webhook URL did not respond to Zoom's URL validation as Zoom requires.
 
     ``reason`` names the failure, and ``status`` is the HTTP status when there was
-    a response. The message never contains the webhook secret.
+    a response. The message is whole sentences, so a final period is added when
+    missing, and it never contains the webhook secret.
     """
 
     def __init__(
@@ -77,6 +78,8 @@ class WebhookCheckError(RecallError):
         webhook_url: str,
         status: int | None = None,
     ) -> None:
+        if not message.endswith("."):
+            message += "."
         super().__init__(message)
         self.reason: WebhookCheckFailure = reason
         self.webhook_url = webhook_url

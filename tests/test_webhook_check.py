@@ -193,6 +193,7 @@ def test_wrong_secret_is_reported(
     assert error.status == 401
     assert "webhook secret" in str(error)
     assert "Secret Token" in str(error)
+    assert str(error).endswith("pulumi up` after changing it.")
     assert wrong_secret not in str(error)
     assert zoom.webhook_secret not in str(error)
     assert last_validation(emulator, app.id) is None
