@@ -1621,6 +1621,13 @@ def raw_exchange(emulator: Emulator, data: bytes) -> bytes:
             b"POST /api/v2/zoom-oauth-apps/ HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}",
             400,
         ),
+        (
+            b"POST /api/v2/zoom-oauth-apps/ HTTP/1.1\r\nAuthorization: "
+            + DEV_API_KEY.encode()
+            + b"\r\nContent-Type: application/json\x0b\x85\r\nContent-Length: 2"
+            b"\r\nConnection: close\r\n\r\n{}",
+            415,
+        ),
     ],
 )
 def test_malformed_http_gets_json_error(

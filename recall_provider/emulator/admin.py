@@ -10,16 +10,13 @@ from typing import Any
 
 from .bodies import parse_json_body
 from .faults import parse_fault
-from .settings import apply_settings_patch, public_settings
+from .settings import public_settings
 from .state import EmulatorState
 from .wire import ApiError, Request, Response, error_response, json_response
 
 __all__ = ["ADMIN_PREFIX", "handle_admin", "is_loopback"]
 
 ADMIN_PREFIX = "/_emulator/"
-
-# Settings whose change restarts every rate-limit window.
-_RATE_LIMIT_SETTINGS = ("rate_limits", "time_scale", "limit_default", "limit_list")
 
 
 def is_loopback(host: str) -> bool:
@@ -77,10 +74,7 @@ def _get_settings(request: Request, state: EmulatorState) -> Response:
 
 
 def _patch_settings(request: Request, state: EmulatorState) -> Response:
-    changes = _json_object(request)
-    state.settings = apply_settings_patch(state.settings, changes)
-    if any(name in changes for name in _RATE_LIMIT_SETTINGS):
-        state.limiter.clear()
+    state.change_settings(_json_object(request))
     return json_response(HTTPStatus.OK, public_settings(state.settings))
 
 

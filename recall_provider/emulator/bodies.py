@@ -8,6 +8,7 @@ does not parse is a 400 with ``{"detail": "..."}``.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -147,6 +148,12 @@ def parse_request_data(content_type: str | None, body: bytes) -> Any:
         return {}
     if content_type is None:
         raise _unsupported_media_type("")
+    if any(
+        unicodedata.category(char) == "Cc" and char != "\t" for char in content_type
+    ):
+        # The email package rejects a header with a line break, and str.splitlines
+        # also breaks at vertical tab, form feed and other control characters.
+        raise _unsupported_media_type(content_type.encode("unicode_escape").decode())
 
     header = _content_type_header(content_type)
     media_type = content_type.split(";", 1)[0].strip().lower()

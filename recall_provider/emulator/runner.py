@@ -9,7 +9,7 @@ from typing import Any
 
 from .faults import parse_fault
 from .server import EmulatorHTTPServer
-from .settings import EmulatorSettings, apply_settings_patch
+from .settings import EmulatorSettings
 from .state import EmulatorState
 
 __all__ = ["Emulator"]
@@ -120,8 +120,7 @@ class Emulator:
         Raises ApiError 400 for an unknown setting or an invalid value.
         """
         with self._state.lock:
-            self._state.settings = apply_settings_patch(self._state.settings, changes)
-            self._state.limiter.clear()
+            self._state.change_settings(changes)
             return dataclasses.replace(self._state.settings)
 
     def add_fault(self, **fields: Any) -> dict[str, Any]:

@@ -195,7 +195,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         except Exception:
             # Last resort, so that a bug returns 500 instead of killing the
             # connection. Tests check the counter stays 0 under hostile input.
-            self.server.internal_errors += 1
+            with self.server.state.lock:
+                self.server.internal_errors += 1
             logger.exception("Internal error on %s %s", self.command, _printable(path))
             response = error_response(
                 HTTPStatus.INTERNAL_SERVER_ERROR, "A server error occurred."

@@ -9,13 +9,15 @@ from typing import Any
 from .faults import FaultQueue
 from .models import format_timestamp, utc_now
 from .ratelimit import RateLimiter
-from .settings import EmulatorSettings
+from .settings import EmulatorSettings, apply_settings_patch
 from .store import AppStore
 
 __all__ = ["MAX_LOG_ENTRIES", "EmulatorState"]
 
 # The request log and the webhook event log each keep this many newest entries.
 MAX_LOG_ENTRIES = 10_000
+
+_RATE_LIMIT_SETTINGS = ("rate_limits", "time_scale", "limit_default", "limit_list")
 
 
 class EmulatorState:
@@ -33,6 +35,15 @@ class EmulatorState:
         self.limiter = RateLimiter()
         self.requests: deque[dict[str, Any]] = deque(maxlen=MAX_LOG_ENTRIES)
         self.webhook_events: deque[dict[str, Any]] = deque(maxlen=MAX_LOG_ENTRIES)
+
+    def change_settings(self, changes: dict[str, Any]) -> None:
+        """Apply a settings change, or raise ApiError 400 and change nothing.
+
+        A change to a rate-limit setting restarts every rate-limit window.
+        """
+        self.settings = apply_settings_patch(self.settings, changes)
+        if any(name in changes for name in _RATE_LIMIT_SETTINGS):
+            self.limiter.clear()
 
     def reset(self) -> None:
         """Delete every app, fault, counter and log entry, and keep the settings."""
