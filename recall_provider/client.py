@@ -423,10 +423,13 @@ class RecallClient:
 
             problems.append(problem)
             logger.warning(
-                "%s %s attempt %d failed: %s",
+                "Recall %s %s%s in region %s, attempt %d of %d: %s",
                 method,
+                self.base_url,
                 self._path(url),
+                self.region,
                 attempts,
+                self.retry.max_attempts,
                 problem,
             )
             if reconcile is not None and applied_maybe:
