@@ -31,7 +31,7 @@ APPS = "/api/v2/zoom-oauth-apps/"
 TIMESTAMP_FORMAT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 # The emulator speaks plain HTTP. Sharing one TLS context spares every new client
-# the time to load the CA bundle, about 40 ms.
+# the time to load the CA bundle, tens of milliseconds.
 TLS_CONTEXT = ssl.create_default_context()
 
 
@@ -556,13 +556,13 @@ def test_list_page_survives_deleted_boundary_app(
 
 
 def test_list_filters_by_client_id(client: httpx.Client) -> None:
-    wanted = create_app(client, client_id="zoom-wanted")
-    create_app(client, client_id="zoom-wanted-not")
+    expected = create_app(client, client_id="zoom-expected")
+    create_app(client, client_id="zoom-expected-not")
     create_app(client, client_id="zoom-other")
 
-    results = client.get(APPS, params={"client_id": "zoom-wanted"}).json()["results"]
+    results = client.get(APPS, params={"client_id": "zoom-expected"}).json()["results"]
 
-    assert results == [wanted]
+    assert results == [expected]
 
 
 def test_list_filters_by_kind(client: httpx.Client) -> None:
@@ -591,7 +591,7 @@ def test_list_filters_by_created_at(client: httpx.Client) -> None:
     assert [app["id"] for app in both] == [apps[1]["id"]]
 
 
-def test_list_created_at_accepts_offsets_and_dates(client: httpx.Client) -> None:
+def test_list_created_at_offsets_and_dates(client: httpx.Client) -> None:
     app = create_app(client)
     created = datetime.fromisoformat(app["created_at"].replace("Z", "+00:00"))
     tomorrow = (created + timedelta(days=1)).date().isoformat()
@@ -686,10 +686,10 @@ def test_omit_secrets_setting(client: httpx.Client, emulator: Emulator) -> None:
     listed = client.get(APPS).json()["results"][0]
     updated = client.patch(f"{APPS}{created['id']}/", json={"client_secret": "c2"})
 
-    for shown in (created, retrieved, listed, updated.json()):
-        assert "client_secret" not in shown
-        assert "webhook_secret" not in shown
-        assert shown["client_id"] == fields["client_id"]
+    for served in (created, retrieved, listed, updated.json()):
+        assert "client_secret" not in served
+        assert "webhook_secret" not in served
+        assert served["client_id"] == fields["client_id"]
     stored = emulator.apps()[0]
     assert stored["client_secret"] == "c2"
     assert stored["webhook_secret"] == fields["webhook_secret"]
@@ -716,7 +716,7 @@ def test_duplicate_client_id_accepted_by_default(client: httpx.Client) -> None:
     assert {app["id"] for app in found} == {first["id"], second["id"]}
 
 
-def test_duplicate_client_id_rejected_when_switched_on(
+def test_duplicate_client_id_rejected_if_enabled(
     client: httpx.Client, emulator: Emulator
 ) -> None:
     emulator.update_settings(refuse_duplicate_client_id=True)
@@ -770,9 +770,7 @@ def test_rate_limit_throttles_then_recovers(
     assert client.get(f"{APPS}{created['id']}/").status_code == 200
 
 
-def test_rate_limit_counts_create_update_delete_together(
-    client: httpx.Client, emulator: Emulator
-) -> None:
+def test_rate_limit_shared_by_writes(client: httpx.Client, emulator: Emulator) -> None:
     emulator.update_settings(rate_limits=True, limit_default=3)
     created = create_app(client)
     client.patch(f"{APPS}{created['id']}/", json={"client_secret": "c2"})
@@ -796,7 +794,7 @@ def test_rate_limit_list_has_own_budget(
     assert retrieve.status_code == 200
 
 
-def test_rate_limit_unscaled_retry_after_is_whole_seconds(
+def test_unscaled_retry_after_whole_seconds(
     client: httpx.Client, emulator: Emulator
 ) -> None:
     emulator.update_settings(rate_limits=True, limit_list=1)
@@ -1023,9 +1021,7 @@ def test_admin_health(admin: httpx.Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_admin_reset_clears_state_and_keeps_settings(
-    client: httpx.Client, admin: httpx.Client
-) -> None:
+def test_admin_reset_keeps_settings(client: httpx.Client, admin: httpx.Client) -> None:
     admin.patch("/settings", json={"page_size": 5}).raise_for_status()
     app = create_app(client)
     signed_webhook(
@@ -1080,7 +1076,7 @@ def test_admin_request_log(
     assert admin.get("/requests").json() == {"requests": []}
 
 
-def test_admin_apps_show_secrets_of_every_workspace(http: httpx.Client) -> None:
+def test_admin_apps_show_all_secrets(http: httpx.Client) -> None:
     with Emulator(port=0, api_keys=("key-a", "key-b"), echo_secrets=False) as emulator:
         for key in ("key-a", "key-b"):
             http.post(
@@ -1135,9 +1131,9 @@ def test_admin_settings_patch(admin: httpx.Client) -> None:
     response = admin.patch("/settings", json=changes)
 
     assert response.status_code == 200
-    shown = response.json()
-    assert {name: shown[name] for name in changes} == changes
-    assert admin.get("/settings").json() == shown
+    current = response.json()
+    assert {name: current[name] for name in changes} == changes
+    assert admin.get("/settings").json() == current
 
 
 @pytest.mark.parametrize(
@@ -1183,14 +1179,14 @@ def test_admin_unknown_path_and_method(admin: httpx.Client) -> None:
     assert wrong_method.headers["Allow"] == "GET"
 
 
-def test_admin_requests_are_not_logged_or_faulted(admin: httpx.Client) -> None:
+def test_admin_requests_bypass_log_and_faults(admin: httpx.Client) -> None:
     admin.post("/faults", json={"status": 500}).raise_for_status()
 
     assert admin.get("/health").status_code == 200
     assert admin.get("/requests").json() == {"requests": []}
 
 
-def test_latency_setting_delays_but_answers(
+def test_latency_setting_still_responds(
     client: httpx.Client, emulator: Emulator
 ) -> None:
     emulator.update_settings(latency=0.05)
@@ -1797,7 +1793,7 @@ def test_state_file_survives_restart(tmp_path: Path) -> None:
     assert [item["id"] for item in listed["results"]] == [app["id"]]
 
 
-def test_state_file_of_other_region_is_refused(
+def test_state_file_of_other_region_rejected(
     tmp_path: Path, http: httpx.Client
 ) -> None:
     state_file = tmp_path / "apps.json"
@@ -1822,7 +1818,7 @@ def test_state_file_of_other_region_is_refused(
     assert "belongs to region 'us-east-1'" in other.stderr
 
 
-def test_corrupt_state_file_is_refused(tmp_path: Path) -> None:
+def test_corrupt_state_file_rejected(tmp_path: Path) -> None:
     state_file = tmp_path / "apps.json"
     state_file.write_text("{not json")
 
