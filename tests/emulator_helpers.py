@@ -57,6 +57,8 @@ class EmulatorCommand:
             watchdog.cancel()
         match = URL_LINE.fullmatch(self.first_line)
         self.url = match[1] if match else ""
+        # What the emulator printed after its first line, read once it has stopped.
+        self.later_output = ""
 
     @property
     def stderr(self) -> str:
@@ -74,4 +76,5 @@ class EmulatorCommand:
             raise
         finally:
             if self.process.stdout is not None:
+                self.later_output = self.process.stdout.read()
                 self.process.stdout.close()

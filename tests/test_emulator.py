@@ -11,6 +11,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from recall_provider.emulator import DEV_API_KEY, Emulator
+from recall_provider.emulator import DEV_API_KEY, Emulator, EmulatorSettings
+from recall_provider.emulator.admin import handle_admin
+from recall_provider.emulator.state import EmulatorState
+from recall_provider.emulator.wire import Request
 from recall_provider.webhook_signature import encrypt_token, sign, verify
 from tests.emulator_helpers import (
     EmulatorCommand,
@@ -1014,6 +1018,53 @@ def test_signature_helpers_match_zoom_formula() -> None:
 # Admin API
 
 
+@pytest.mark.parametrize(
+    ("client_host", "status"),
+    [
+        ("127.0.0.1", 200),
+        ("127.8.9.10", 200),
+        ("::1", 200),
+        ("::ffff:127.0.0.1", 200),
+        ("192.0.2.10", 403),
+        ("2001:db8::1", 403),
+        ("::ffff:192.0.2.10", 403),
+        ("", 403),
+    ],
+)
+def test_admin_serves_loopback_only(client_host: str, status: int) -> None:
+    # The handler is called directly: tests send nothing to other addresses.
+    request = Request(
+        method="GET",
+        path="/_emulator/health",
+        query="",
+        headers={},
+        body=b"",
+        client_host=client_host,
+    )
+
+    response = handle_admin(request, EmulatorState(EmulatorSettings()))
+
+    assert response.status == status
+
+
+def test_concurrent_creates_all_stored(emulator: Emulator) -> None:
+    def create(index: int) -> str:
+        headers = {"Authorization": DEV_API_KEY}
+        with new_client(base_url=emulator.url, headers=headers) as api:
+            response = api.post(APPS, json=app_fields(client_id=f"zoom-{index}"))
+            assert response.status_code == 201
+            app_id: str = response.json()["id"]
+            return app_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(create, range(40)))
+
+    stored = emulator.apps()
+    assert len(set(ids)) == 40
+    assert {app["id"] for app in stored} == set(ids)
+    assert {app["client_id"] for app in stored} == {f"zoom-{i}" for i in range(40)}
+
+
 def test_admin_health(admin: httpx.Client) -> None:
     response = admin.get("/health")
 
@@ -1753,6 +1804,7 @@ def test_cli_prints_url_line(tmp_path: Path, http: httpx.Client) -> None:
         r"Recall emulator listening on http://127\.0\.0\.1:[0-9]+\n",
         emulator.first_line,
     )
+    assert emulator.later_output == ""
     assert response.status_code == 200
     assert exit_code == 0
 
