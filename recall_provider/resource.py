@@ -20,23 +20,39 @@ _SECRET_OUTPUTS = ["client_secret", "webhook_secret"]
 
 @dataclass
 class ZoomOAuthAppArgs:
-    """The inputs of a ``ZoomOAuthApp``."""
+    """The inputs of a ``ZoomOAuthApp``.
+
+    ``kind``, ``client_id``, ``client_secret`` and ``webhook_secret`` are required.
+    ``check`` validates every input during ``pulumi preview``, before any request,
+    and reports each invalid one with its field name. It never shows a secret's
+    value. The API key is no input: the provider reads it from the stack config or
+    the environment by the app's region.
+    """
 
     kind: pulumi.Input[str]
     """``user_level`` for a user-managed Zoom app, ``account_level`` for an
     admin-managed one. A change replaces the app."""
     client_id: pulumi.Input[str]
-    """The Zoom app's Client ID. A change replaces the app."""
+    """The Zoom app's Client ID, at most 200 characters. A change replaces the app."""
     client_secret: pulumi.Input[str]
-    """The Zoom app's Client Secret; stored as a secret. A change updates in place."""
+    """The Zoom app's Client Secret, at most 200 characters. It is stored as a
+    secret even when given as a plain string. A change updates the app in place."""
     webhook_secret: pulumi.Input[str]
-    """The Zoom app's Secret Token; stored as a secret. A change updates in place."""
+    """The Zoom app's Secret Token (not the deprecated Verification Token), at most
+    200 characters. It is stored as a secret even when given as a plain string. A
+    change updates the app in place."""
     region: pulumi.Input[str] | None = None
-    """The Recall region of this app; defaults to ``recall:region``. A change
-    replaces the app."""
+    """The Recall region of this app: ``us-east-1``, ``us-west-2``,
+    ``eu-central-1`` or ``ap-northeast-1``. Defaults to ``recall:region`` (or
+    ``RECALL_REGION``), else ``us-east-1``. The provider calls Recall with the
+    region's own API key, ``recall:apiKeys.<region>`` (or
+    ``RECALL_API_KEY_<REGION>``), else with ``recall:apiKey`` (or
+    ``RECALL_API_KEY``). A change replaces the app."""
     endpoint: pulumi.Input[str] | None = None
-    """A base URL that overrides the region's, such as the local emulator's;
-    defaults to ``recall:endpoint``. A change replaces the app."""
+    """A base URL that overrides the region's, such as the local emulator's.
+    Defaults to ``recall:endpoint`` (or ``RECALL_ENDPOINT``). It must be
+    ``https``, or plain ``http`` to a loopback address, with no user name,
+    password, query or fragment. A change replaces the app."""
     adopt: pulumi.Input[bool] | None = None
     """Take over an app that already exists in Recall for this client ID, instead
     of failing; its secrets are set to the declared ones. The way to bring an app
@@ -54,7 +70,10 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
 
     Its type is ``pulumi-python:dynamic/recall:ZoomOAuthApp`` and its id is
     Recall's app id. Point the Zoom app's event notifications (events
-    ``meeting.created`` and ``user.updated``) at ``webhook_url``.
+    ``meeting.created`` and ``user.updated``, see ``ZOOM_EVENT_TYPES``) at
+    ``webhook_url``. A change of ``kind``, ``client_id``, ``region`` or
+    ``endpoint`` makes a new app, so the id and the webhook URL change with it.
+    ``client_secret`` and ``webhook_secret`` are secret outputs.
     """
 
     app_id: pulumi.Output[str]
@@ -70,9 +89,9 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
     webhook_secret: pulumi.Output[str]
     """The Zoom app's Secret Token (secret)."""
     region: pulumi.Output[str]
-    """The Recall region that holds the app."""
+    """The Recall region of the app."""
     endpoint: pulumi.Output[str | None]
-    """The base URL override the app was made at, if any."""
+    """The base URL override that the app was made at, or None."""
     created_at: pulumi.Output[str]
     """When Recall created the app (ISO 8601)."""
     webhook_last_validation: pulumi.Output[str | None]
@@ -88,6 +107,13 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
         args: ZoomOAuthAppArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """Declare a Zoom OAuth app.
+
+        :param resource_name: The resource's name, unique in the stack.
+        :param args: The app's inputs.
+        :param opts: Options of the resource. They are merged with
+            ``additional_secret_outputs`` for the two secrets.
+        """
         props: dict[str, Any] = {
             "kind": args.kind,
             "client_id": args.client_id,
