@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--region",
         default=DEFAULT_REGION,
         choices=sorted(REGION_BASE_URLS),
-        help=f"the region this emulator plays, shown in its settings (default: "
-        f"{DEFAULT_REGION})",
+        metavar="REGION",
+        help=f"the region this emulator plays, shown in its settings: "
+        f"{', '.join(REGION_BASE_URLS)} (default: {DEFAULT_REGION})",
     )
 
     parser.add_argument(
