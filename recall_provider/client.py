@@ -340,8 +340,8 @@ class RecallClient:
             if isinstance(body, dict):
                 return body
         raise RecallError(
-            f"Recall's response to '{action}' in region {self.region} ({self.base_url}) "
-            "is not a JSON object; is the base URL a Recall API?"
+            f"Recall's response to '{action}' in region {self.region} "
+            f"({self.base_url}) is not a JSON object; is the base URL a Recall API?"
         )
 
     def _request(

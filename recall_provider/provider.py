@@ -9,6 +9,7 @@ instance holds no attribute at all; settings live in ``recall_provider.settings`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,9 +47,15 @@ from recall_provider.validation import (
     validate_endpoint,
     validate_inputs,
 )
-from recall_provider.webhook_check import WebhookCheckError, check_webhook
+from recall_provider.webhook_check import (
+    ZOOM_RESPONSE_TIME_LIMIT_SECONDS,
+    WebhookCheckError,
+    check_webhook,
+)
 
 __all__ = ["INPUT_FIELDS", "OUTPUT_FIELDS", "ZoomOAuthAppProvider"]
+
+logger = logging.getLogger(__name__)
 
 INPUT_FIELDS = (
     "kind",
@@ -171,9 +178,17 @@ def _check_webhook(
 ) -> None:
     """Send Zoom's URL validation to the app's webhook URL, then record the
     validation time Recall stores, so that the next refresh sees no change."""
-    check_webhook(
+    result = check_webhook(
         outs["webhook_url"], outs["webhook_secret"], timeout=settings.request_timeout
     )
+    if not result.within_zoom_time_limit:
+        logger.warning(
+            "The webhook URL of Zoom OAuth app %s answered URL validation correctly "
+            "but took %.1f s; Zoom allows about %g s, so its Validate button may fail.",
+            outs["app_id"],
+            result.elapsed_seconds,
+            ZOOM_RESPONSE_TIME_LIMIT_SECONDS,
+        )
     app = client.get_app(outs["app_id"])
     outs["webhook_last_validation"] = app.get("webhook_last_validation")
 

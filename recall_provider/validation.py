@@ -61,14 +61,15 @@ def validate_endpoint(value: Any, name: str = "endpoint") -> str | None:
             f"{name} must be a string URL such as 'https://us-east-1.recall.ai', "
             f"not {type(value).__name__}"
         )
+    example = "such as 'https://us-east-1.recall.ai'"
     if value != value.strip() or not value:
-        return f"{name} must be a URL with no surrounding spaces, such as 'https://us-east-1.recall.ai'"
+        return f"{name} must be a URL with no surrounding spaces, {example}"
     try:
         parts = urlsplit(value)
-        port = parts.port
+        # Reading the port validates it: urlsplit alone accepts 'host:abc'.
+        _ = parts.port
     except ValueError as exc:
-        return f"{name} {value!r} is not a valid URL ({exc}); use a form such as 'https://us-east-1.recall.ai'"
-    del port
+        return f"{name} {value!r} is not a valid URL ({exc}); use a URL {example}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return (
             f"{name} {value!r} is not an http(s) URL with a host; use a form such as "
