@@ -1,5 +1,5 @@
 # Everything runs offline: `make demo` and `make test` set up what they need.
-.PHONY: setup demo demo-clean test lint clean
+.PHONY: setup demo demo-clean test lint clean bench
 
 setup:
 	scripts/setup.sh
@@ -13,6 +13,10 @@ demo-clean:
 # The linters run first: they take seconds, and a failure stops the tests.
 test: lint
 	. scripts/env.sh && python -m pytest
+
+# Writes bench/results.json, docs/performance.md and docs/performance.png.
+bench: setup
+	. scripts/env.sh && python -m bench
 
 lint: setup
 	.venv/bin/ruff check .

@@ -1,0 +1,103 @@
+"""Peak memory of the dynamic-provider process.
+
+The engine starts a dynamic provider as ``$PULUMI_PYTHON_CMD -u -m pulumi.dynamic``.
+``write_python_wrapper`` writes a stand-in for ``PULUMI_PYTHON_CMD`` that runs the
+language host's commands unchanged and runs the provider under this module's
+``main``, which starts it as a child and records its peak resident set size. The
+peak comes from ``wait4`` (``ru_maxrss``) when the provider exits. The engine may
+kill the process group before that happens, so a thread also copies the kernel's
+running peak (``VmHWM`` in ``/proc/<pid>/status``) to the same file every 50 ms.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+__all__ = ["read_peaks", "write_python_wrapper"]
+
+POLL_SECONDS = 0.05
+
+
+def write_python_wrapper(path: Path, python: str, peaks_dir: Path) -> Path:
+    """Write an executable shell script to use as ``PULUMI_PYTHON_CMD``."""
+    peaks_dir.mkdir(parents=True, exist_ok=True)
+    script = f"""#!/bin/sh
+if [ "$1" = "-u" ] && [ "$2" = "-m" ] && [ "$3" = "pulumi.dynamic" ]; then
+  exec {shlex.quote(python)} -m bench.provider_memory {shlex.quote(str(peaks_dir))} \\
+    {shlex.quote(python)} "$@"
+fi
+exec {shlex.quote(python)} "$@"
+"""
+    path.write_text(script)
+    path.chmod(0o755)
+    return path
+
+
+def read_peaks(peaks_dir: Path, *, clear: bool = True) -> list[int]:
+    """Return the peak RSS in bytes of each provider process recorded in the
+    folder, and delete the records when ``clear`` is set."""
+    peaks = []
+    for record in sorted(peaks_dir.glob("rss-*.json")):
+        # A record replaced while it was read loses one poll, nothing more.
+        with contextlib.suppress(ValueError, KeyError):
+            peaks.append(int(json.loads(record.read_text())["max_rss_bytes"]))
+        if clear:
+            record.unlink()
+    return peaks
+
+
+def _vm_hwm_bytes(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def _write(record: Path, max_rss_bytes: int, source: str) -> None:
+    temporary = record.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"max_rss_bytes": max_rss_bytes, "source": source}))
+    temporary.replace(record)
+
+
+def main(argv: list[str]) -> int:
+    peaks_dir, command = Path(argv[0]), argv[1:]
+    child = subprocess.Popen(command)
+    # The engine stops a plugin by signalling its whole process group, so the
+    # child gets SIGINT directly; this process only waits for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda number, frame: child.send_signal(number))
+    record = peaks_dir / f"rss-{child.pid}.json"
+    done = threading.Event()
+
+    def poll() -> None:
+        peak = 0
+        while not done.wait(POLL_SECONDS):
+            current = _vm_hwm_bytes(child.pid)
+            if current is not None and current > peak:
+                peak = current
+                _write(record, peak, "VmHWM")
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    _, status, usage = os.wait4(child.pid, 0)
+    done.set()
+    poller.join()
+    # On Linux ru_maxrss is in kibibytes.
+    _write(record, usage.ru_maxrss * 1024, "ru_maxrss")
+    return os.waitstatus_to_exitcode(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
