@@ -21,6 +21,15 @@ THROTTLED_LIMIT = 1.15
 PLAIN_LIMIT = 1.1
 
 
+TIMELINE_STEPS = (
+    "provider_started",
+    "first_response",
+    "last_response",
+    "provider_exited",
+    "command_exited",
+)
+
+
 def _median(values: Iterable[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return round(statistics.median(present), 4) if present else None
@@ -74,8 +83,24 @@ def summarize(
                 op: _median(run["operations"][op]["seconds"] for run in group)
                 for op in OPERATIONS
             },
+            "seconds_range": {
+                op: [
+                    min(run["operations"][op]["seconds"] for run in group),
+                    max(run["operations"][op]["seconds"] for run in group),
+                ]
+                for op in OPERATIONS
+            },
         }
         if provider != "http":
+            row["timeline"] = {
+                op: {
+                    step: _median(
+                        run["operations"][op]["timeline"][step] for run in group
+                    )
+                    for step in TIMELINE_STEPS
+                }
+                for op in OPERATIONS
+            }
             row["provider_peak_rss_bytes"] = _median(_peak_rss(run) for run in group)
             row["state_bytes_per_app"] = _median(
                 run["state"]["bytes_per_app"] for run in group
@@ -145,15 +170,34 @@ def _target(
     measured: float | None,
     limit: float,
     detail: str,
+    ranges: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
     passed = None if measured is None else measured <= limit
-    return {
+    target = {
         "id": target_id,
         "description": description,
         "measured": None if measured is None else round(measured, 3),
         "limit": limit,
         "passed": passed,
         "detail": detail if measured is not None else "not measured in this run",
+    }
+    if ranges is not None:
+        target["seconds_range"] = ranges
+    return target
+
+
+def _ranges(
+    row: dict[str, Any],
+    reference: dict[str, Any],
+    operation: str,
+    allowance: float = 0.0,
+) -> dict[str, list[float]]:
+    """Return the fastest and slowest repetition of this provider and of the
+    reference, the reference's shifted by the seconds it is allowed on top."""
+    low, high = reference["seconds_range"][operation]
+    return {
+        "this": row["seconds_range"][operation],
+        "reference": [round(low + allowance, 4), round(high + allowance, 4)],
     }
 
 
@@ -213,6 +257,7 @@ def evaluate_targets(summary: dict[str, Any], page_size: int) -> list[dict[str, 
             ratio,
             UP_VS_NOOP_LIMIT,
             detail,
+            _ranges(recall, noop, "up") if recall and noop else None,
         )
     )
 
@@ -236,6 +281,7 @@ def evaluate_targets(summary: dict[str, Any], page_size: int) -> list[dict[str, 
                     LATENCY_LIMIT,
                     f"{row['seconds'][operation]:.2f} s against "
                     f"{noop['seconds'][operation]:.2f} s + {waits:.1f} s",
+                    _ranges(row, noop, operation, waits),
                 )
             )
 
@@ -284,6 +330,7 @@ def evaluate_targets(summary: dict[str, Any], page_size: int) -> list[dict[str, 
                     PLAIN_LIMIT,
                     f"{row['seconds'][operation]:.2f} s against "
                     f"{plain['seconds'][operation]:.2f} s",
+                    _ranges(row, plain, operation),
                 )
             )
     return targets

@@ -17,12 +17,14 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 
+from bench.http_floor import ENGINE_CONCURRENCY
 from bench.plain_provider import PlainZoomOAuthAppProvider
 from recall_provider import ZoomOAuthAppProvider
 
@@ -109,6 +111,17 @@ def _time_client_construction(count: int) -> dict[str, float]:
     return _milliseconds(samples)
 
 
+def _time_parallel_client_construction(count: int) -> float:
+    """Return the milliseconds per client when four threads build clients at once,
+    as the engine's four provider threads do."""
+    total = max(count, ENGINE_CONCURRENCY)
+    with ThreadPoolExecutor(ENGINE_CONCURRENCY) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: httpx.Client().close(), range(total)))
+        elapsed = time.perf_counter() - started
+    return round(elapsed / total * 1000, 3)
+
+
 def _short_location(filename: str) -> str:
     """Shorten a code location to a package-relative path, with no machine path."""
     path = Path(filename)
@@ -157,6 +170,9 @@ def profile_calls(endpoint: str, api_key: str, count: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "count": count,
         "http_client_construction": _time_client_construction(count),
+        "http_client_construction_4_threads_ms": _time_parallel_client_construction(
+            count
+        ),
         "per_call": {
             "http": _time_shared_client(endpoint, api_key, count),
             "plain": _time_provider(plain, "plain", count),

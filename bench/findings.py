@@ -3,7 +3,6 @@ by how much, and what the measurements show about why."""
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from bench.runner import OPERATIONS
@@ -47,6 +46,7 @@ def _call_cost(results: dict[str, Any]) -> list[str]:
         f"{plain['read']['median_ms']:.1f} and {plain['delete']['median_ms']:.1f} ms)."
     )
     lines = [f"- {sentence}"]
+
     clients = _profile_rows(results, "httpx/_client.py")
     clients = [row for row in clients if row["function"].endswith("(__init__)")]
     ca_bundle = _profile_rows(results, "load_verify_locations")
@@ -71,48 +71,76 @@ def _call_cost(results: dict[str, Any]) -> list[str]:
                 "bundle, even for a plain-http endpoint"
             )
         lines.append(detail + ".")
+
+    in_parallel = profile.get("http_client_construction_4_threads_ms")
+    if in_parallel is not None:
+        one_at_a_time = profile["http_client_construction"]["median_ms"]
+        share = in_parallel / one_at_a_time
+        sentence = (
+            f"  One client takes {one_at_a_time:.1f} ms to build. With four threads "
+            f"building at once it takes {in_parallel:.1f} ms per client, {share:.0%} "
+            "of that"
+        )
+        if share > 0.5:
+            sentence += ", so the engine's four provider threads hide little of it"
+        lines.append(sentence + ".")
     return lines
+
+
+def _overlap(target: dict[str, Any]) -> str:
+    """Say whether the repetitions of the two sides of a timing target overlap."""
+    ranges = target.get("seconds_range")
+    if not ranges:
+        return ""
+    (low, high), (reference_low, reference_high) = ranges["this"], ranges["reference"]
+    spans = (
+        f"(this provider {low:.2f}-{high:.2f} s, the reference "
+        f"{reference_low:.2f}-{reference_high:.2f} s)"
+    )
+    if low <= reference_high:
+        return (
+            f" The repetitions overlap {spans}, so the gap is within the "
+            "run-to-run variation of the machine."
+        )
+    return f" Every repetition was slower {spans}."
 
 
 def _time_gap(results: dict[str, Any], target: dict[str, Any]) -> str:
     return (
         f"- **Fails:** {target['description']}: {target['measured']:.2f} where the "
-        f"limit is {target['limit']:g} ({target['detail']})."
+        f"limit is {target['limit']:g} ({target['detail']})." + _overlap(target)
     )
 
 
-def _request_spans(results: dict[str, Any]) -> list[str]:
-    """Compare the time the emulator saw requests with the command's wall time."""
+def _engine_gaps(results: dict[str, Any]) -> list[str]:
+    """Compare this provider with the do-nothing and plain ones at the largest
+    size, per app, and say when its requests happened within the command."""
+    count = max(results["settings"]["sizes"])
     lines = []
-    for row in results["medians"]["standard"]:
-        if row["provider"] != "recall" or row["latency"] != 0:
+    for latency in results["settings"]["latencies"]:
+        recall = _row(results, provider="recall", count=count, latency=latency)
+        noop = _row(results, provider="noop", count=count, latency=latency)
+        plain = _row(results, provider="plain", count=count, latency=latency)
+        if not (recall and noop and plain):
             continue
-        count = row["count"]
-        if count != max(results["settings"]["sizes"]):
-            continue
-        runs = [
-            run
-            for run in results["runs"]
-            if run["provider"] == "recall"
-            and run["count"] == count
-            and run["latency"] == 0
-        ]
-        noop = _row(results, provider="noop", count=count, latency=0)
         for operation in OPERATIONS:
-            span = statistics.median(
-                run["operations"][operation]["requests"]["span_seconds"] for run in runs
-            )
+            seconds = recall["seconds"][operation]
+            gap_ms = (seconds - noop["seconds"][operation]) / count * 1000
             sentence = (
-                f"- `{operation}` of {count} apps with no added latency takes "
-                f"{row['seconds'][operation]:.2f} s; the emulator received its "
-                f"requests within {span:.2f} s of it"
+                f"- `{operation}` of {count} apps at {latency * 1000:g} ms latency: "
+                f"this provider {seconds:.2f} s, the plain provider "
+                f"{plain['seconds'][operation]:.2f} s, the do-nothing provider "
+                f"{noop['seconds'][operation]:.2f} s: {gap_ms:+.0f} ms per app against "
+                "doing nothing."
             )
-            if noop:
+            steps = recall["timeline"][operation]
+            if None not in (steps["first_response"], steps["last_response"]):
                 sentence += (
-                    f", and the do-nothing provider takes "
-                    f"{noop['seconds'][operation]:.2f} s"
+                    f" Its first response came {steps['first_response']:.2f} s "
+                    f"and its last {steps['last_response']:.2f} s after the "
+                    "command started."
                 )
-            lines.append(sentence + ".")
+            lines.append(sentence)
     return lines
 
 
@@ -150,7 +178,7 @@ def findings(results: dict[str, Any]) -> list[str]:
     lines.append("")
     lines.append("What the runs show:")
     lines.append("")
-    lines += _request_spans(results)
+    lines += _engine_gaps(results)
     lines += _call_cost(results)
     lines += _throttled(results)
     return lines

@@ -3,7 +3,8 @@
 The engine starts a dynamic provider as ``$PULUMI_PYTHON_CMD -u -m pulumi.dynamic``.
 ``write_python_wrapper`` writes a stand-in for ``PULUMI_PYTHON_CMD`` that runs the
 language host's commands unchanged and runs the provider under this module's
-``main``, which starts it as a child and records its peak resident set size. The
+``main``, which starts it as a child and records its peak resident set size and
+when it started and ended. The
 peak comes from ``wait4`` (``ru_maxrss``) when the provider exits. The engine may
 kill the process group before that happens, so a thread also copies the kernel's
 running peak (``VmHWM`` in ``/proc/<pid>/status``) to the same file every 50 ms.
@@ -19,9 +20,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
-__all__ = ["read_peaks", "write_python_wrapper"]
+__all__ = ["read_records", "write_python_wrapper"]
 
 POLL_SECONDS = 0.05
 
@@ -41,17 +44,22 @@ exec {shlex.quote(python)} "$@"
     return path
 
 
-def read_peaks(peaks_dir: Path, *, clear: bool = True) -> list[int]:
-    """Return the peak RSS in bytes of each provider process recorded in the
-    folder, and delete the records when ``clear`` is set."""
-    peaks = []
-    for record in sorted(peaks_dir.glob("rss-*.json")):
+def read_records(peaks_dir: Path, *, clear: bool = True) -> list[dict[str, Any]]:
+    """Return the record of each provider process in the folder, and delete the
+    records when ``clear`` is set.
+
+    A record has ``max_rss_bytes``, its ``source``, and the wall-clock times
+    ``started_at`` and ``ended_at`` (None while the provider runs) in seconds
+    since the epoch.
+    """
+    records = []
+    for path in sorted(peaks_dir.glob("rss-*.json")):
         # A record replaced while it was read loses one poll, nothing more.
-        with contextlib.suppress(ValueError, KeyError):
-            peaks.append(int(json.loads(record.read_text())["max_rss_bytes"]))
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(path.read_text()))
         if clear:
-            record.unlink()
-    return peaks
+            path.unlink()
+    return records
 
 
 def _vm_hwm_bytes(pid: int) -> int | None:
@@ -65,17 +73,18 @@ def _vm_hwm_bytes(pid: int) -> int | None:
     return None
 
 
-def _write(record: Path, max_rss_bytes: int, source: str) -> None:
+def _write(record: Path, content: dict[str, Any]) -> None:
     temporary = record.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"max_rss_bytes": max_rss_bytes, "source": source}))
+    temporary.write_text(json.dumps(content))
     temporary.replace(record)
 
 
 def main(argv: list[str]) -> int:
     peaks_dir, command = Path(argv[0]), argv[1:]
+    started_at = time.time()
     child = subprocess.Popen(command)
-    # The engine stops a plugin by signalling its whole process group, so the
-    # child gets SIGINT directly; this process only waits for it.
+    # A SIGINT to the process group reaches the child directly. This process
+    # ignores it, so that it outlives the child and records the peak.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda number, frame: child.send_signal(number))
     record = peaks_dir / f"rss-{child.pid}.json"
@@ -87,15 +96,32 @@ def main(argv: list[str]) -> int:
             current = _vm_hwm_bytes(child.pid)
             if current is not None and current > peak:
                 peak = current
-                _write(record, peak, "VmHWM")
+                _write(
+                    record,
+                    {
+                        "max_rss_bytes": peak,
+                        "source": "VmHWM",
+                        "started_at": started_at,
+                        "ended_at": None,
+                    },
+                )
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
     _, status, usage = os.wait4(child.pid, 0)
+    ended_at = time.time()
     done.set()
     poller.join()
     # On Linux ru_maxrss is in kibibytes.
-    _write(record, usage.ru_maxrss * 1024, "ru_maxrss")
+    _write(
+        record,
+        {
+            "max_rss_bytes": usage.ru_maxrss * 1024,
+            "source": "ru_maxrss",
+            "started_at": started_at,
+            "ended_at": ended_at,
+        },
+    )
     return os.waitstatus_to_exitcode(status)
 
 

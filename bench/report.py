@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench.analysis import TIMELINE_STEPS
 from bench.findings import findings
 from bench.runner import OPERATIONS
 
@@ -174,6 +175,50 @@ def _time_section(results: dict[str, Any], plot_link: str) -> list[str]:
     ]
 
 
+def _timeline_section(results: dict[str, Any]) -> list[str]:
+    count = max(results["settings"]["sizes"])
+    rows = []
+    for latency in results["settings"]["latencies"]:
+        for provider in ("noop", "plain", "recall"):
+            found = _rows(results, provider=provider, count=count, latency=latency)
+            if not found:
+                continue
+            for operation in OPERATIONS:
+                steps = found[0]["timeline"][operation]
+                rows.append(
+                    [
+                        f"{latency * 1000:g} ms",
+                        PROVIDER_LABELS[provider],
+                        operation,
+                        *(_seconds(steps[step]) for step in TIMELINE_STEPS),
+                    ]
+                )
+    return [
+        "## Where the time goes",
+        "",
+        f"Seconds from the start of each command on {count} apps to each step "
+        "(medians): the dynamic-provider process starts, the emulator sends its "
+        "first and its last response, the provider process exits, and the "
+        "command exits. The provider's start and exit come from the wrapper that "
+        "measures its memory; the responses from the emulator's request log.",
+        "",
+        *_table(
+            [
+                "latency",
+                "provider",
+                "operation",
+                "provider starts",
+                "first response",
+                "last response",
+                "provider exits",
+                "command exits",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
 def _requests_section(results: dict[str, Any]) -> list[str]:
     rows = []
     for row in results["medians"]["standard"]:
@@ -310,6 +355,7 @@ def _profile_section(results: dict[str, Any]) -> list[str]:
         for row in profile["recall_profile_top"][:10]
     ]
     construction = profile["http_client_construction"]["median_ms"]
+    in_parallel = profile["http_client_construction_4_threads_ms"]
     return [
         "## Single calls",
         "",
@@ -321,7 +367,9 @@ def _profile_section(results: dict[str, Any]) -> list[str]:
         *_table(["caller", "create", "read", "delete"], rows),
         "",
         f"Building and closing one `httpx.Client` takes {construction:.1f} ms "
-        "(median). The top of the cProfile of this provider's calls "
+        f"(median); with four threads building clients at once, as the engine's "
+        f"four provider threads do, it takes {in_parallel:.1f} ms per client in "
+        "all. The top of the cProfile of this provider's calls "
         f"({3 * profile['count']} calls, cumulative milliseconds):",
         "",
         *_table(["function", "calls", "cumulative ms"], top),
@@ -355,6 +403,7 @@ def write_report(results: dict[str, Any], doc: Path, plot: Path) -> None:
         "",
         *_targets_section(results),
         *_time_section(results, plot_link),
+        *_timeline_section(results),
         *_requests_section(results),
         *_state_memory_section(results),
         *_throttled_section(results),

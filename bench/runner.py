@@ -59,12 +59,39 @@ class BenchOptions:
     python: str = field(default_factory=lambda: sys.executable)
 
 
+def _request_times(entries: list[dict[str, Any]]) -> list[float]:
+    """Return when the emulator finished each response, in seconds since the epoch."""
+    return [
+        datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp()
+        for entry in entries
+    ]
+
+
 def _request_record(entries: list[dict[str, Any]]) -> dict[str, Any]:
     record = count_requests(entries)
-    times = [datetime.fromisoformat(e["time"].replace("Z", "+00:00")) for e in entries]
-    span = (max(times) - min(times)).total_seconds() if times else 0.0
-    record["span_seconds"] = round(span, 4)
+    times = _request_times(entries)
+    record["span_seconds"] = round(max(times) - min(times), 4) if times else 0.0
     return record
+
+
+def _timeline(result: CommandResult, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the seconds from the command's start to the provider process's start,
+    the first and last responses of the emulator, the provider's exit and the
+    command's exit. A step that did not happen is None."""
+
+    def offset(moment: float | None) -> float | None:
+        return None if moment is None else round(moment - result.started_at, 4)
+
+    starts = [record["started_at"] for record in result.providers]
+    ends = [record["ended_at"] for record in result.providers if record["ended_at"]]
+    times = _request_times(entries)
+    return {
+        "provider_started": offset(min(starts, default=None)),
+        "first_response": offset(min(times, default=None)),
+        "last_response": offset(max(times, default=None)),
+        "provider_exited": offset(max(ends, default=None)),
+        "command_exited": round(result.seconds, 4),
+    }
 
 
 def _successes(entries: list[dict[str, Any]], operation: str) -> int:
@@ -294,9 +321,12 @@ class BenchRunner:
         record: dict[str, Any] = {
             "seconds": round(result.seconds, 4),
             "ok": result.returncode == 0,
-            "provider_processes": len(result.provider_rss_bytes),
-            "provider_peak_rss_bytes": max(result.provider_rss_bytes, default=None),
+            "provider_processes": len(result.providers),
+            "provider_peak_rss_bytes": max(
+                (record["max_rss_bytes"] for record in result.providers), default=None
+            ),
             "requests": _request_record(entries),
+            "timeline": _timeline(result, entries),
         }
         if result.returncode != 0:
             record["errors"] = self._error_lines(result.stdout + result.stderr)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.provider_memory import read_peaks, write_python_wrapper
+from bench.provider_memory import read_records, write_python_wrapper
 
 __all__ = ["BenchStack", "CommandResult", "program_resources"]
 
@@ -24,13 +24,16 @@ COMMAND_TIMEOUT_SECONDS = 1800
 
 @dataclass
 class CommandResult:
-    """One CLI command: wall time, exit code, the provider's peak memory."""
+    """One CLI command: its timing, exit code, output and provider processes."""
 
+    started_at: float
+    """Wall-clock start, in seconds since the epoch."""
     seconds: float
     returncode: int
     stdout: str
     stderr: str
-    provider_rss_bytes: list[int]
+    providers: list[dict[str, Any]]
+    """The records of the dynamic-provider processes it started."""
 
 
 class BenchStack:
@@ -101,7 +104,8 @@ class BenchStack:
 
     def run(self, *args: str, check: bool = False) -> CommandResult:
         command = ["pulumi", *args, "--non-interactive"]
-        read_peaks(self.peaks_dir)
+        read_records(self.peaks_dir)
+        started_at = time.time()
         started = time.perf_counter()
         completed = subprocess.run(
             command,
@@ -119,11 +123,12 @@ class BenchStack:
                 f"{completed.returncode}:\n{output[-4000:]}"
             )
         return CommandResult(
+            started_at,
             seconds,
             completed.returncode,
             completed.stdout,
             completed.stderr,
-            read_peaks(self.peaks_dir),
+            read_records(self.peaks_dir),
         )
 
     def set_count(self, count: int) -> None:

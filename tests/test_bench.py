@@ -116,6 +116,11 @@ def test_pulumi_runs_record_requests_state_and_memory(
             assert record["ok"], f"{label} {operation}: {record.get('errors')}"
             assert record["seconds"] > 0, f"{label} {operation}"
             assert record["provider_peak_rss_bytes"] > 0, f"{label} {operation}"
+            timeline = record["timeline"]
+            assert timeline["provider_started"] is not None, f"{label} {operation}"
+            assert timeline["provider_started"] <= timeline["command_exited"]
+            if run["provider"] != "noop":
+                assert timeline["first_response"] is not None, f"{label} {operation}"
 
 
 def test_request_counts_match_what_providers_send(results: dict[str, Any]) -> None:
