@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the plot (default: docs/performance.png)",
     )
     parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: recompute the medians and targets from the raw runs in "
+        "--results, and rewrite it, the report and the plot",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         help="keep the stacks and emulator logs in this folder (default: a "
@@ -118,8 +124,32 @@ def _print_targets(targets: list[dict[str, Any]]) -> None:
     print(f"\n{passed} targets passed, {failed} failed")
 
 
+def _write_outputs(results: dict[str, Any], arguments: argparse.Namespace) -> None:
+    arguments.results.parent.mkdir(parents=True, exist_ok=True)
+    arguments.results.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\nWrote {arguments.results}")
+
+    # Imported here: the plot needs matplotlib, which the runs do not.
+    from bench.report import write_report
+
+    write_report(results, arguments.doc, arguments.plot)
+    print(f"Wrote {arguments.doc} and {arguments.plot}")
+    _print_targets(results["targets"])
+
+
+def _report_only(arguments: argparse.Namespace) -> int:
+    results = json.loads(arguments.results.read_text())
+    summary = summarize(results["runs"], results["throttled_runs"])
+    results["medians"] = summary
+    results["targets"] = evaluate_targets(summary, results["settings"]["page_size"])
+    _write_outputs(results, arguments)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    if arguments.report_only:
+        return _report_only(arguments)
     if arguments.repeats < 1:
         print("error: --repeats must be at least 1", file=sys.stderr)
         return 2
@@ -171,16 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "medians": summary,
         "targets": targets,
     }
-    arguments.results.parent.mkdir(parents=True, exist_ok=True)
-    arguments.results.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"\nWrote {arguments.results}")
-
-    # Imported here: the plot needs matplotlib, which the runs above do not.
-    from bench.report import write_report
-
-    write_report(results, arguments.doc, arguments.plot)
-    print(f"Wrote {arguments.doc} and {arguments.plot}")
-    _print_targets(targets)
+    _write_outputs(results, arguments)
     return 0
 
 

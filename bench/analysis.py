@@ -151,6 +151,7 @@ def summarize(
                     for run in group
                 ),
                 "requests": {op: _requests_per_app(group, op) for op in OPERATIONS},
+                "provider_peak_rss_bytes": _median(_peak_rss(run) for run in group),
                 "limits": limits,
             }
         )

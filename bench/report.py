@@ -31,6 +31,10 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _mebibytes(value: float | None) -> str:
+    return "-" if value is None else f"{value / MIB:.1f}"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -254,13 +258,12 @@ def _state_memory_section(results: dict[str, Any]) -> list[str]:
     for row in results["medians"]["standard"]:
         if row["provider"] == "http" or row["latency"] != 0:
             continue
-        rss = row["provider_peak_rss_bytes"]
         rows.append(
             [
                 PROVIDER_LABELS[row["provider"]],
                 str(row["count"]),
                 f"{row['state_bytes_per_app']:.0f}",
-                "-" if rss is None else f"{rss / MIB:.1f}",
+                _mebibytes(row["provider_peak_rss_bytes"]),
             ]
         )
     return [
@@ -294,6 +297,7 @@ def _throttled_section(results: dict[str, Any]) -> list[str]:
                 f"{row['throttled_responses']:g}",
                 " / ".join(f"{failed[op]:g}" for op in OPERATIONS),
                 " / ".join(f"{incomplete[op]:g}" for op in OPERATIONS),
+                _mebibytes(row["provider_peak_rss_bytes"]),
             ]
         )
     if not rows:
@@ -329,6 +333,7 @@ def _throttled_section(results: dict[str, Any]) -> list[str]:
                 "429 responses",
                 "failed (up / refresh / destroy)",
                 "not done (up / refresh / destroy)",
+                "peak RSS (MiB)",
             ],
             rows,
         ),
