@@ -26,6 +26,20 @@ def _profile_rows(results: dict[str, Any], fragment: str) -> list[dict[str, Any]
     ]
 
 
+def _clients_per_call(results: dict[str, Any]) -> float:
+    """Return how many ``httpx.Client`` objects this provider built per call in
+    the single-call profile, or 0 when the profile does not show it."""
+    profile = results.get("call_profile") or {}
+    clients = [
+        row
+        for row in _profile_rows(results, "httpx/_client.py")
+        if row["function"].endswith("(__init__)")
+    ]
+    if not clients or "count" not in profile:
+        return 0.0
+    return float(clients[0]["calls"]) / (3 * profile["count"])
+
+
 def _call_cost(results: dict[str, Any]) -> list[str]:
     """Describe what one call of this provider costs, from the single-call profile."""
     profile = results.get("call_profile") or {}
@@ -133,6 +147,17 @@ def _engine_gaps(results: dict[str, Any]) -> list[str]:
                 f"{noop['seconds'][operation]:.2f} s: {gap_ms:+.0f} ms per app against "
                 "doing nothing."
             )
+            client_ms = (results.get("call_profile") or {}).get(
+                "http_client_construction_4_threads_ms"
+            )
+            if client_ms is not None and _clients_per_call(results) >= 1:
+                estimate = count * client_ms / 1000
+                sentence += (
+                    f" Building a new HTTP client for each of the {count} calls "
+                    f"costs an estimated {estimate:.2f} s of it ({count} x "
+                    f"{client_ms:.1f} ms, the single-call profile's cost per client "
+                    "with four threads)."
+                )
             steps = recall["timeline"][operation]
             if None not in (steps["first_response"], steps["last_response"]):
                 sentence += (

@@ -75,6 +75,7 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
                     marker="o",
                     label=PROVIDER_LABELS[provider],
                 )
+            axis.set_xticks(results["settings"]["sizes"])
             axis.set_title(f"pulumi {operation}, latency {latency * 1000:g} ms")
             axis.set_xlabel("apps in the stack")
             axis.set_ylabel("seconds (median)")

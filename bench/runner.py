@@ -102,7 +102,7 @@ def _successes(entries: list[dict[str, Any]], operation: str) -> int:
 def _failed_resources(result: CommandResult) -> int:
     """Count the resources that the CLI reports as failed in its output."""
     failed = re.findall(
-        r"^\S+\s+\S+\s+(\S+)\s+\*\*\w+ failed\*\*",
+        r"^\s*\S+\s+\S+\s+(\S+)\s+\*\*\w+ failed\*\*",
         result.stdout + result.stderr,
         re.MULTILINE,
     )
