@@ -478,7 +478,7 @@ class RecallClient:
             )
             message += f". Recall rejected these fields: {listed}"
         elif detail:
-            message += f": {detail}"
+            message += f": {detail.rstrip('.')}"
         error_class: type[RecallAPIError] = RecallAPIError
         if status == 400:
             error_class = RecallValidationError
@@ -486,10 +486,10 @@ class RecallClient:
         elif status == 401:
             error_class = RecallAuthError
             message += (
-                f". The API key was rejected by region {self.region}. Recall API keys "
-                "work only in the region that issued them: check that recall:apiKey "
-                "(or RECALL_API_KEY) is a key of this region, or set recall:region to "
-                "the key's region."
+                f". Region {self.region} rejected the API key. Recall API keys work "
+                "only in the region that issued them: check that the key used for "
+                f"this region (recall:apiKeys.{self.region}, else recall:apiKey) was "
+                "issued by it, or set the app's region to the key's region."
             )
         elif status == 403:
             error_class = RecallAuthError

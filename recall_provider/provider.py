@@ -3,7 +3,10 @@ delete.
 
 The engine pickles an instance of ``ZoomOAuthAppProvider`` into every resource's
 state by reference (module and class name), so both names are a public contract:
-renaming either breaks ``refresh`` and ``destroy`` of existing stacks. The
+renaming either breaks ``refresh`` and ``destroy`` of existing stacks. Move or
+rename it only with an alias at the old path; ``tests/test_upgrade.py`` loads a
+stack written by version 0.1.0 to guard this. The pickle is loaded without
+calling ``__init__``. The
 instance holds no attribute at all; settings live in ``recall_provider.settings``.
 """
 
@@ -34,10 +37,12 @@ from recall_provider.errors import (
 from recall_provider.regions import REGION_BASE_URLS, base_url_for, webhook_url
 from recall_provider.settings import (
     CONFIG_API_KEY,
+    CONFIG_API_KEYS,
     CONFIG_KEYS,
     ENV_API_KEY,
     ProviderSettings,
     current_settings,
+    env_key_name,
     set_settings,
     settings_from_config,
 )
@@ -106,15 +111,17 @@ def _config_problems(settings: ProviderSettings, region: Any) -> list[CheckFailu
             failures.append(CheckFailure("endpoint", message))
     has_region = isinstance(region, str) and not is_unknown(region)
     if has_region and settings.api_key_for(region) is None:
-        failures.append(
-            CheckFailure(
-                "region",
-                f"no Recall API key is set for region {region}; run "
-                f"`pulumi config set --secret {CONFIG_API_KEY} <key>` or set "
-                f"{ENV_API_KEY}",
-            )
-        )
+        failures.append(CheckFailure("region", _missing_key_message(region)))
     return failures
+
+
+def _missing_key_message(region: str) -> str:
+    return (
+        f"no Recall API key is set for region {region}: run `pulumi config set "
+        f"--secret {CONFIG_API_KEY} <key>` for a stack in one region, or `pulumi "
+        f"config set --secret --path '{CONFIG_API_KEYS}.{region}' <key>` for this "
+        f"region alone, or set {ENV_API_KEY} or {env_key_name(region)}"
+    )
 
 
 def _client(
@@ -122,10 +129,8 @@ def _client(
 ) -> RecallClient:
     api_key = settings.api_key_for(region)
     if api_key is None:
-        raise RecallConfigError(
-            f"No Recall API key is set for region {region}: run "
-            f"`pulumi config set --secret {CONFIG_API_KEY} <key>` or set {ENV_API_KEY}."
-        )
+        message = _missing_key_message(region)
+        raise RecallConfigError(message[0].upper() + message[1:] + ".")
     return RecallClient(
         api_key=api_key,
         region=region,

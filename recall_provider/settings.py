@@ -1,10 +1,13 @@
 """Provider settings: the API key, region and endpoint, from stack config or the
 environment.
 
-Stack config (``recall:apiKey``, ``recall:region``, ``recall:endpoint``) wins over
-the environment (``RECALL_API_KEY``, ``RECALL_REGION``, ``RECALL_ENDPOINT``). The
-provider reads them in ``configure`` and keeps them in this module, never on the
-provider object, because the provider object is pickled into the stack's state.
+Stack config (``recall:apiKey``, ``recall:apiKeys``, ``recall:region``,
+``recall:endpoint`` and the rest of ``CONFIG_KEYS``) wins over the environment
+(``RECALL_API_KEY``, ``RECALL_API_KEY_<REGION>``, ``RECALL_REGION``,
+``RECALL_ENDPOINT``, ``RECALL_ADOPT_EXISTING``). A region's own key wins over
+``recall:apiKey``. The provider reads them in ``configure`` and keeps them in this
+module, never on the provider object, because that object is pickled into the
+stack's state.
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ _TRUE_WORDS = ("1", "true", "yes", "on")
 _FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
-def _env_key_name(region: str) -> str:
+def env_key_name(region: str) -> str:
+    """Return the environment variable that holds one region's API key."""
     return "RECALL_API_KEY_" + region.upper().replace("-", "_")
 
 

@@ -138,8 +138,10 @@ class PulumiProject:
                 "NO_COLOR": "1",
             }
         )
-        for name in ("RECALL_API_KEY", "RECALL_REGION", "RECALL_ENDPOINT"):
-            self.env.pop(name, None)
+        # A developer's shell must not change what the tests see.
+        for name in list(self.env):
+            if name.startswith("RECALL_"):
+                self.env.pop(name)
         tools = REPO_ROOT / ".tools" / "bin"
         if tools.is_dir():
             self.env["PATH"] = f"{tools}{os.pathsep}{self.env.get('PATH', '')}"
