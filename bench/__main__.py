@@ -42,18 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes",
         type=lambda text: _numbers(int, text),
         default=(1, 10, 50),
+        metavar="N,N,...",
         help="numbers of apps per stack, comma-separated (default: 1,10,50)",
     )
     parser.add_argument(
         "--repeats",
         type=int,
         default=3,
+        metavar="N",
         help="runs of each case; each figure is their median (default: 3)",
     )
     parser.add_argument(
         "--latencies",
         type=lambda text: _numbers(float, text),
         default=(0.0, 0.1),
+        metavar="SECONDS,...",
         help="seconds the emulator adds to every response, comma-separated "
         "(default: 0,0.1)",
     )
@@ -61,12 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--throttled-size",
         type=int,
         default=200,
+        metavar="N",
         help="apps in the rate-limited run; 0 skips it (default: 200)",
     )
     parser.add_argument(
         "--time-scale",
         type=float,
         default=2.0,
+        metavar="X",
         help="the emulator's rate-limit minute lasts 60/X seconds in the "
         "rate-limited run (default: 2)",
     )
@@ -74,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile-count",
         type=int,
         default=20,
+        metavar="N",
         help="calls of each kind in the single-call profile; 0 skips it (default: 20)",
     )
     parser.add_argument(

@@ -35,8 +35,35 @@ def _pulumi_version(env: dict[str, str]) -> str:
     return completed.stdout.strip() or "unknown"
 
 
+def _revision() -> str:
+    """Return the commit of the measured code, marked when the provider's files
+    had changes that were not committed."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+        changes = subprocess.run(
+            ["git", "status", "--porcelain", "--", "recall_provider"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not commit:
+        return "unknown"
+    return f"{commit} with uncommitted changes" if changes else commit
+
+
 def describe_machine(env: dict[str, str]) -> dict[str, Any]:
-    """Return uname, CPU, core count, memory and the versions that matter here."""
+    """Return uname, CPU, core count, memory, the versions that matter here and
+    the commit of the measured code."""
     uname = platform.uname()
     try:
         pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -53,4 +80,5 @@ def describe_machine(env: dict[str, str]) -> dict[str, Any]:
         "pulumi_cli": _pulumi_version(env),
         "pulumi_python_sdk": metadata.version("pulumi"),
         "httpx": metadata.version("httpx"),
+        "revision": _revision(),
     }

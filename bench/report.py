@@ -105,6 +105,7 @@ def _machine_section(results: dict[str, Any]) -> list[str]:
                 ["Pulumi CLI", machine["pulumi_cli"]],
                 ["Pulumi Python SDK", machine["pulumi_python_sdk"]],
                 ["httpx", machine["httpx"]],
+                ["code measured", machine.get("revision", "unknown")],
             ],
         ),
         "",
