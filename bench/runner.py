@@ -116,7 +116,13 @@ class BenchRunner:
         self.options = options
         self.log = log
         self.api_key = "bench-" + secrets.token_hex(16)
-        self._scrubbed = [self.api_key]
+        # Error lines kept in the results lose the API key and this machine's
+        # paths, which would mean nothing elsewhere.
+        self._replacements = {
+            self.api_key: "[secret]",
+            str(options.workdir.resolve()): "<workdir>",
+            str(Path(__file__).resolve().parent.parent): ".",
+        }
         options.workdir.mkdir(parents=True, exist_ok=True)
 
     # Scenarios.
@@ -333,7 +339,8 @@ class BenchRunner:
         return record
 
     def _error_lines(self, output: str) -> list[str]:
-        """Return the first error lines of a command's output, with no secret."""
+        """Return the first error lines of a command's output, with no secret and
+        no path of this machine."""
         lines = [
             line.strip()
             for line in output.splitlines()
@@ -341,8 +348,8 @@ class BenchRunner:
         ]
         scrubbed = []
         for line in lines[:MAX_ERROR_LINES]:
-            for secret in self._scrubbed:
-                line = line.replace(secret, "[secret]")
+            for text, replacement in self._replacements.items():
+                line = line.replace(text, replacement)
             scrubbed.append(line[:MAX_ERROR_CHARS])
         return scrubbed
 
