@@ -1,4 +1,5 @@
 # Everything runs offline: `make demo` and `make test` set up what they need.
+SHELL := /bin/bash
 .PHONY: setup demo demo-clean test lint clean bench
 
 setup:

@@ -17,15 +17,20 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-recall-demo}
 port=18765
 
 python -m recall_provider.emulator --host 127.0.0.1 --port "$port" \
-  --state-file .demo/emulator-state.json 2>.demo/emulator.log &
+  --state-file .demo/emulator-state.json >.demo/emulator.out 2>.demo/emulator.log &
 emulator=$!
-trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true' EXIT
+trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null; true' EXIT
 
-for _ in $(seq 50); do
-  if python - "$port" <<'PY' 2>/dev/null; then break; fi
-import sys, urllib.request
-urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_emulator/health", timeout=1)
-PY
+# The emulator prints its URL once it listens; if it exits first (the port is
+# taken, say), stop here rather than talk to whatever holds the port.
+for _ in $(seq 100); do
+  if grep -q "listening on" .demo/emulator.out 2>/dev/null; then break; fi
+  if ! kill -0 "$emulator" 2>/dev/null; then
+    echo "The emulator did not start:" >&2
+    cat .demo/emulator.log >&2
+    echo "Stop whatever uses port $port (or wait for it to end) and run make demo again." >&2
+    exit 1
+  fi
   sleep 0.1
 done
 
