@@ -19,6 +19,34 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def descendants(pid: int) -> list[int]:
+    """Return every process below ``pid``, read from /proc (Linux).
+
+    Pulumi starts each plugin in a process group of its own, so killing the
+    CLI's group leaves the plugins running; a test that kills a run must kill
+    these too.
+    """
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name, in brackets, may contain spaces; the parent follows.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
 class EmulatorProcess:
     """``python -m recall_provider.emulator`` on a free loopback port."""
 

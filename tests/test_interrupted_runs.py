@@ -4,6 +4,7 @@ with exactly the declared apps, no orphan and no duplicate."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from tests.harness import (
     PulumiProject,
     ZoomCredentials,
     configure_demo_stack,
+    descendants,
 )
 
 # The emulator holds the interrupted request this long before applying it, so
@@ -51,7 +53,13 @@ def kill_during(
             output = process.communicate()[0]
             pytest.fail(f"the {method} never arrived:\n{output[-3000:]}")
         time.sleep(0.05)
+    # Everything at once, as when a machine is lost: the CLI, the language host,
+    # the program and the provider plugin.
+    victims = descendants(process.pid)
     os.killpg(process.pid, signal.SIGKILL)
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     process.communicate()
     # Let the held request finish, as Recall would after the client went away.
     time.sleep(HOLD_SECONDS + 0.5)
