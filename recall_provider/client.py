@@ -486,10 +486,11 @@ class RecallClient:
         elif status == 401:
             error_class = RecallAuthError
             message += (
-                f". Region {self.region} rejected the API key. Recall API keys work "
-                "only in the region that issued them: check that the key used for "
-                f"this region (recall:apiKeys.{self.region}, else recall:apiKey) was "
-                "issued by it, or set the app's region to the key's region."
+                f". Region {self.region} rejected the API key: check that the key "
+                f"used for this region (recall:apiKeys.{self.region}, else "
+                "recall:apiKey) is typed correctly and still valid. Recall API keys "
+                "work only in the region that issued them, so a key from another "
+                "region is rejected too: then set the app's region to the key's."
             )
         elif status == 403:
             error_class = RecallAuthError

@@ -94,24 +94,33 @@ REPLACE_FIELDS = ("kind", "client_id", "region", "endpoint")
 UPDATE_FIELDS = ("client_secret", "webhook_secret")
 
 
-def _config_problems(settings: ProviderSettings, region: Any) -> list[CheckFailure]:
-    failures = [CheckFailure("region", problem) for problem in settings.problems]
-    if settings.region not in REGION_BASE_URLS:
+def _config_problems(
+    settings: ProviderSettings, declared: Mapping[str, Any]
+) -> list[CheckFailure]:
+    """Check the provider settings that this app uses.
+
+    The failures name no input property, so that the engine reports them as
+    problems of the resource instead of a property it was never given.
+    """
+    failures = [CheckFailure("", problem) for problem in settings.problems]
+    if "region" not in declared and settings.region not in REGION_BASE_URLS:
         known = ", ".join(REGION_BASE_URLS)
         failures.append(
             CheckFailure(
-                "region",
+                "",
                 f"recall:region (or RECALL_REGION) is {settings.region!r}, which is "
                 f"not a Recall region; use one of {known}",
             )
         )
-    if settings.endpoint is not None:
+    if "endpoint" not in declared and settings.endpoint is not None:
         message = validate_endpoint(settings.endpoint, "recall:endpoint")
         if message:
-            failures.append(CheckFailure("endpoint", message))
-    has_region = isinstance(region, str) and not is_unknown(region)
-    if has_region and settings.api_key_for(region) is None:
-        failures.append(CheckFailure("region", _missing_key_message(region)))
+            failures.append(CheckFailure("", message))
+
+    region = declared.get("region", settings.region)
+    known_region = isinstance(region, str) and region in REGION_BASE_URLS
+    if known_region and settings.api_key_for(region) is None:
+        failures.append(CheckFailure("", _missing_key_message(region)))
     return failures
 
 
@@ -162,7 +171,7 @@ def _outputs(
     of a secret cannot be seen.
     """
     app_id = str(app["id"])
-    return {
+    outs = {
         "app_id": app_id,
         "webhook_url": webhook_url(base_url_for(region, endpoint), app_id),
         "kind": app.get("kind", declared.get("kind")),
@@ -173,9 +182,13 @@ def _outputs(
         "endpoint": endpoint,
         "created_at": app.get("created_at"),
         "webhook_last_validation": app.get("webhook_last_validation"),
-        "adopt": bool(declared.get("adopt")),
-        "validate_webhook": bool(declared.get("validate_webhook")),
     }
+    # The two switches appear only when set, so that an app that never set them
+    # shows no change of them in a diff.
+    for name in ("adopt", "validate_webhook"):
+        if declared.get(name):
+            outs[name] = True
+    return outs
 
 
 def _check_webhook(
@@ -259,21 +272,22 @@ class ZoomOAuthAppProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         settings = current_settings()
-        inputs = {k: news[k] for k in INPUT_FIELDS if k in news and news[k] is not None}
+        declared = {
+            k: news[k] for k in INPUT_FIELDS if k in news and news[k] is not None
+        }
+        errors = validate_inputs(declared)
+        failures = [CheckFailure(name, message) for name, message in errors.items()]
+        failures.extend(_config_problems(settings, declared))
 
         # Fill in the stack's region and endpoint, so that a change of either in
         # the stack config shows up as a change of the app.
+        inputs = dict(declared)
         inputs.setdefault("region", settings.region)
         if settings.endpoint is not None:
             inputs.setdefault("endpoint", settings.endpoint)
         endpoint = inputs.get("endpoint")
         if isinstance(endpoint, str) and not is_unknown(endpoint):
             inputs["endpoint"] = normalize_endpoint(endpoint)
-
-        errors = validate_inputs(inputs)
-        failures = [CheckFailure(name, message) for name, message in errors.items()]
-        if "region" not in errors and "endpoint" not in errors:
-            failures.extend(_config_problems(settings, inputs.get("region")))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

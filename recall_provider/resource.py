@@ -7,8 +7,10 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
+from pulumi.runtime.config import get_config, is_config_secret
 
 from recall_provider.provider import ZoomOAuthAppProvider
+from recall_provider.settings import CONFIG_API_KEY, CONFIG_API_KEYS
 
 __all__ = ["ZOOM_EVENT_TYPES", "ZoomOAuthApp", "ZoomOAuthAppArgs"]
 
@@ -16,6 +18,27 @@ __all__ = ["ZOOM_EVENT_TYPES", "ZoomOAuthApp", "ZoomOAuthAppArgs"]
 ZOOM_EVENT_TYPES = ("meeting.created", "user.updated")
 
 _SECRET_OUTPUTS = ["client_secret", "webhook_secret"]
+
+
+def _reject_plain_text_api_keys() -> None:
+    """Stop the program when an API key sits unencrypted in the stack's config.
+
+    Pulumi copies the stack's config into the state, so a key set without
+    ``--secret`` would be stored in plain text there and in every backup.
+    """
+    commands = {
+        CONFIG_API_KEY: f"pulumi config set --secret {CONFIG_API_KEY} <key>",
+        CONFIG_API_KEYS: (
+            f"pulumi config set --secret --path '{CONFIG_API_KEYS}.<region>' <key>"
+        ),
+    }
+    for key, command in commands.items():
+        if get_config(key) is not None and not is_config_secret(key):
+            raise pulumi.RunError(
+                f"{key} is stored in plain text in the stack's config file, and "
+                "Pulumi would copy it into the state. Encrypt it: "
+                f"`pulumi config rm {key}`, then `{command}`."
+            )
 
 
 @dataclass
@@ -114,6 +137,7 @@ class ZoomOAuthApp(Resource, module="recall", name="ZoomOAuthApp"):
         :param opts: Options of the resource. They are merged with
             ``additional_secret_outputs`` for the two secrets.
         """
+        _reject_plain_text_api_keys()
         props: dict[str, Any] = {
             "kind": args.kind,
             "client_id": args.client_id,

@@ -73,7 +73,7 @@ def validate_endpoint(value: Any, name: str = "endpoint") -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return (
             f"{name} {value!r} is not an http(s) URL with a host; use a form such as "
-            "'https://us-east-1.recall.ai' or 'http://127.0.0.1:8765' for the emulator"
+            "'https://us-east-1.recall.ai' or 'http://127.0.0.1:PORT' for the emulator"
         )
     if parts.username is not None or parts.password is not None:
         return (

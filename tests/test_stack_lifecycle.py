@@ -277,3 +277,17 @@ def test_export_has_no_plain_secret_even_with_show_secrets_off(
     assert zoom.client_secret not in text
     assert zoom.webhook_secret not in text
     assert api_key not in text
+
+
+def test_plain_text_api_key_in_config_is_rejected(
+    project: PulumiProject, emulator: EmulatorProcess, api_key: str, zoom: ZoomCredentials
+) -> None:
+    configure_demo_stack(project, emulator.url, api_key, zoom)
+    project.set_config("recall:apiKey", api_key, plaintext=True)
+
+    result = project.preview(check=False)
+
+    assert result.returncode != 0
+    assert "pulumi config set --secret recall:apiKey" in result.stdout + result.stderr
+    assert api_key not in result.stdout + result.stderr
+    assert emulator.requests() == []
