@@ -17,6 +17,7 @@ from types import FrameType
 
 from recall_provider.regions import DEFAULT_REGION, REGION_BASE_URLS
 
+from .admin import is_loopback
 from .runner import Emulator
 from .settings import DEFAULT_PAGE_SIZE, DEV_API_KEY, EmulatorSettings
 from .store import StateFileError
@@ -200,6 +201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     print(f"Recall emulator listening on {emulator.url}", flush=True)
+    if emulator.host != "localhost" and not is_loopback(emulator.host):
+        logger.warning(
+            "Listening on %s, which is not a loopback address: other machines can "
+            "reach the API, whose development key is public. Use --host 127.0.0.1 "
+            "unless that is intended.",
+            emulator.host,
+        )
     logger.info(
         "Region %s, %d API key(s), %d app(s) loaded%s",
         settings.region,
