@@ -148,6 +148,12 @@ def _validate_url(webhook_url: Any) -> str:
         raise _invalid(
             f"webhook_url is not a valid URL ({exc}); use {example}", ""
         ) from None
+    if "://" not in webhook_url:
+        raise _invalid(
+            "webhook_url has no scheme; start it with https:// (or http:// for a "
+            f"loopback address), or use {example}",
+            "",
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _invalid(
             f"webhook_url {_redact_url(webhook_url)!r} is not an http(s) URL with "
