@@ -17,6 +17,7 @@ from tests.test_faults import emulator_process  # noqa: F401 (fixture)
 
 CLIENT_SECRET = "cs-bad-input-5e0a1f3c9d"
 WEBHOOK_SECRET = "ws-bad-input-8b2e6d4f17"
+PLAIN_API_KEY = "recall-plain-key-2f9b7e05"
 
 VALID_INPUTS: dict[str, Any] = {
     "kind": "user_level",
@@ -295,17 +296,20 @@ CONFIG_CASES = [
     ),
     pytest.param(
         {"recall:region": ("mars-1", False)},
-        ["region 'mars-1' is not a Recall region", REGIONS],
+        ["recall:region (or RECALL_REGION) is 'mars-1'", REGIONS],
         id="region-unknown",
     ),
     pytest.param(
         {"recall:endpoint": ("127.0.0.1:8765", False)},
-        ["endpoint '127.0.0.1:8765' is not an http(s) URL", URL_FORM],
+        ["recall:endpoint '127.0.0.1:8765' is not an http(s) URL", URL_FORM],
         id="endpoint-malformed",
     ),
     pytest.param(
         {"recall:endpoint": ("http://recall.example.com", False)},
-        ["uses plain http to a host that is not loopback", "use https"],
+        [
+            "recall:endpoint 'http://recall.example.com' uses plain http",
+            "use https",
+        ],
         id="endpoint-plain-http",
     ),
     pytest.param(
@@ -325,6 +329,14 @@ CONFIG_CASES = [
             "pulumi config set --secret recall:apiKey <key>",
         ],
         id="api-key-missing",
+    ),
+    pytest.param(
+        {"recall:apiKey": (PLAIN_API_KEY, False)},
+        [
+            "recall:apiKey is stored in plain text in the stack's config file",
+            "pulumi config set --secret recall:apiKey <key>",
+        ],
+        id="api-key-plaintext",
     ),
     pytest.param(
         {"recall:apiKeys": ("not-a-map", True)},
@@ -364,9 +376,8 @@ def test_demo_config_rejected_at_preview(
 
     result = project.preview(check=False)
 
-    assert_rejected(
-        result, expected, emulator, [api_key, CLIENT_SECRET, WEBHOOK_SECRET]
-    )
+    secrets = [api_key, PLAIN_API_KEY, CLIENT_SECRET, WEBHOOK_SECRET]
+    assert_rejected(result, expected, emulator, secrets)
 
 
 # Values known only after apply reach check as unknowns during a preview.
