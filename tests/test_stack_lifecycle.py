@@ -280,7 +280,10 @@ def test_export_has_no_plain_secret_even_with_show_secrets_off(
 
 
 def test_plain_text_api_key_in_config_is_rejected(
-    project: PulumiProject, emulator: EmulatorProcess, api_key: str, zoom: ZoomCredentials
+    project: PulumiProject,
+    emulator: EmulatorProcess,
+    api_key: str,
+    zoom: ZoomCredentials,
 ) -> None:
     configure_demo_stack(project, emulator.url, api_key, zoom)
     project.set_config("recall:apiKey", api_key, plaintext=True)
