@@ -171,7 +171,7 @@ def _target(
     measured: float | None,
     limit: float,
     detail: str,
-    ranges: dict[str, list[float]] | None = None,
+    comparison: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     passed = None if measured is None else measured <= limit
     target = {
@@ -182,23 +182,28 @@ def _target(
         "passed": passed,
         "detail": detail if measured is not None else "not measured in this run",
     }
-    if ranges is not None:
-        target["seconds_range"] = ranges
+    if comparison is not None:
+        target["comparison"] = comparison
     return target
 
 
-def _ranges(
+def _comparison(
     row: dict[str, Any],
     reference: dict[str, Any],
     operation: str,
     allowance: float = 0.0,
-) -> dict[str, list[float]]:
-    """Return the fastest and slowest repetition of this provider and of the
-    reference, the reference's shifted by the seconds it is allowed on top."""
+) -> dict[str, Any]:
+    """Return the medians and the fastest and slowest repetitions of this provider
+    and of the reference, the reference's plus the seconds it is allowed on top."""
     low, high = reference["seconds_range"][operation]
     return {
-        "this": row["seconds_range"][operation],
-        "reference": [round(low + allowance, 4), round(high + allowance, 4)],
+        "count": row["count"],
+        "operation": operation,
+        "reference": reference["provider"],
+        "this_seconds": row["seconds"][operation],
+        "reference_seconds": round(reference["seconds"][operation] + allowance, 4),
+        "this_range": row["seconds_range"][operation],
+        "reference_range": [round(low + allowance, 4), round(high + allowance, 4)],
     }
 
 
@@ -258,7 +263,7 @@ def evaluate_targets(summary: dict[str, Any], page_size: int) -> list[dict[str, 
             ratio,
             UP_VS_NOOP_LIMIT,
             detail,
-            _ranges(recall, noop, "up") if recall and noop else None,
+            _comparison(recall, noop, "up") if recall and noop else None,
         )
     )
 
@@ -282,7 +287,7 @@ def evaluate_targets(summary: dict[str, Any], page_size: int) -> list[dict[str, 
                     LATENCY_LIMIT,
                     f"{row['seconds'][operation]:.2f} s against "
                     f"{noop['seconds'][operation]:.2f} s + {waits:.1f} s",
-                    _ranges(row, noop, operation, waits),
+                    _comparison(row, noop, operation, waits),
                 )
             )
 
@@ -331,7 +336,7 @@ def evaluate_targets(summary: dict[str, Any], page_size: int) -> list[dict[str, 
                     PLAIN_LIMIT,
                     f"{row['seconds'][operation]:.2f} s against "
                     f"{plain['seconds'][operation]:.2f} s",
-                    _ranges(row, plain, operation),
+                    _comparison(row, plain, operation),
                 )
             )
     return targets

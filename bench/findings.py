@@ -53,11 +53,11 @@ def _call_cost(results: dict[str, Any]) -> list[str]:
         f"In one process, with no engine, a `create` of this provider takes "
         f"{recall['create']['median_ms']:.1f} ms, a `read` "
         f"{recall['read']['median_ms']:.1f} ms and a `delete` "
-        f"{recall['delete']['median_ms']:.1f} ms, where the same request on a "
-        f"shared httpx client takes {http['create']['median_ms']:.1f}, "
-        f"{http['read']['median_ms']:.1f} and {http['delete']['median_ms']:.1f} ms "
-        f"(the plain provider: {plain['create']['median_ms']:.1f}, "
-        f"{plain['read']['median_ms']:.1f} and {plain['delete']['median_ms']:.1f} ms)."
+        f"{recall['delete']['median_ms']:.1f} ms. The same requests on a shared "
+        f"httpx client take {http['create']['median_ms']:.1f}, "
+        f"{http['read']['median_ms']:.1f} and {http['delete']['median_ms']:.1f} ms, "
+        f"and the plain provider's calls {plain['create']['median_ms']:.1f}, "
+        f"{plain['read']['median_ms']:.1f} and {plain['delete']['median_ms']:.1f} ms."
     )
     lines = [f"- {sentence}"]
 
@@ -101,12 +101,10 @@ def _call_cost(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _overlap(target: dict[str, Any]) -> str:
+def _overlap(comparison: dict[str, Any]) -> str:
     """Say whether the repetitions of the two sides of a timing target overlap."""
-    ranges = target.get("seconds_range")
-    if not ranges:
-        return ""
-    (low, high), (reference_low, reference_high) = ranges["this"], ranges["reference"]
+    low, high = comparison["this_range"]
+    reference_low, reference_high = comparison["reference_range"]
     spans = (
         f"(this provider {low:.2f}-{high:.2f} s, the reference "
         f"{reference_low:.2f}-{reference_high:.2f} s)"
@@ -119,11 +117,35 @@ def _overlap(target: dict[str, Any]) -> str:
     return f" Every repetition was slower {spans}."
 
 
-def _time_gap(results: dict[str, Any], target: dict[str, Any]) -> str:
-    return (
-        f"- **Fails:** {target['description']}: {target['measured']:.2f} where the "
-        f"limit is {target['limit']:g} ({target['detail']})." + _overlap(target)
+def _client_share(results: dict[str, Any], comparison: dict[str, Any]) -> str:
+    """Set the estimated cost of per-call HTTP clients against a gap to the
+    do-nothing provider, when the profile shows one client per call."""
+    client_ms = (results.get("call_profile") or {}).get(
+        "http_client_construction_4_threads_ms"
     )
+    if comparison["reference"] != "noop" or client_ms is None:
+        return ""
+    if _clients_per_call(results) < 1:
+        return ""
+    count = comparison["count"]
+    excess = comparison["this_seconds"] - comparison["reference_seconds"]
+    estimate = count * client_ms / 1000
+    return (
+        f" This provider builds a new HTTP client for each call. For {count} "
+        f"calls that costs an estimated {estimate:.2f} s ({count} x "
+        f"{client_ms:.1f} ms), against {excess:.2f} s over the reference."
+    )
+
+
+def _time_gap(results: dict[str, Any], target: dict[str, Any]) -> str:
+    line = (
+        f"- **Fails:** {target['description']}: {target['measured']:.2f} where the "
+        f"limit is {target['limit']:g} ({target['detail']})."
+    )
+    comparison = target.get("comparison")
+    if comparison:
+        line += _overlap(comparison) + _client_share(results, comparison)
+    return line
 
 
 def _engine_gaps(results: dict[str, Any]) -> list[str]:
@@ -147,17 +169,6 @@ def _engine_gaps(results: dict[str, Any]) -> list[str]:
                 f"{noop['seconds'][operation]:.2f} s: {gap_ms:+.0f} ms per app against "
                 "doing nothing."
             )
-            client_ms = (results.get("call_profile") or {}).get(
-                "http_client_construction_4_threads_ms"
-            )
-            if client_ms is not None and _clients_per_call(results) >= 1:
-                estimate = count * client_ms / 1000
-                sentence += (
-                    f" Building a new HTTP client for each of the {count} calls "
-                    f"costs an estimated {estimate:.2f} s of it ({count} x "
-                    f"{client_ms:.1f} ms, the single-call profile's cost per client "
-                    "with four threads)."
-                )
             steps = recall["timeline"][operation]
             if None not in (steps["first_response"], steps["last_response"]):
                 sentence += (
@@ -189,6 +200,36 @@ def _throttled(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _memory(results: dict[str, Any]) -> list[str]:
+    """Compare the provider processes' peak memory at the smallest and largest
+    sizes with no added latency."""
+    sizes = results["settings"]["sizes"]
+    smallest, largest = min(sizes), max(sizes)
+    if smallest == largest:
+        return []
+    parts = []
+    for provider, name in (
+        ("recall", "this provider"),
+        ("plain", "the plain provider"),
+        ("noop", "the do-nothing provider"),
+    ):
+        small = _row(results, provider=provider, count=smallest, latency=0)
+        large = _row(results, provider=provider, count=largest, latency=0)
+        if not (small and large):
+            continue
+        low, high = small["provider_peak_rss_bytes"], large["provider_peak_rss_bytes"]
+        if low is None or high is None:
+            continue
+        parts.append(f"{name} from {low / 2**20:.1f} to {high / 2**20:.1f} MiB")
+    if not parts:
+        return []
+    return [
+        f"- Peak memory of the provider process, from {smallest} to {largest} apps: "
+        + ", ".join(parts)
+        + "."
+    ]
+
+
 def findings(results: dict[str, Any]) -> list[str]:
     """Return Markdown lines: the failed targets, then what the runs show."""
     targets = results["targets"]
@@ -205,5 +246,6 @@ def findings(results: dict[str, Any]) -> list[str]:
     lines.append("")
     lines += _engine_gaps(results)
     lines += _call_cost(results)
+    lines += _memory(results)
     lines += _throttled(results)
     return lines

@@ -88,6 +88,20 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
+def _largest_spread(results: dict[str, Any]) -> float:
+    """Return the largest gap between the slowest and fastest repetition of a
+    Pulumi command, as a share of its median."""
+    spreads = [
+        (high - low) / row["seconds"][operation]
+        for row in results["medians"]["standard"]
+        if row["provider"] != "http"
+        for operation in OPERATIONS
+        for low, high in [row["seconds_range"][operation]]
+        if row["seconds"][operation]
+    ]
+    return max(spreads, default=0.0)
+
+
 def _machine_section(results: dict[str, Any]) -> list[str]:
     machine = results["machine"]
     settings = results["settings"]
@@ -109,11 +123,12 @@ def _machine_section(results: dict[str, Any]) -> list[str]:
             ],
         ),
         "",
-        f"Measured on a {machine['cpu_count']}-core machine that other work shared "
-        "during the run, so single figures vary by some tens of percent from run to "
-        "run; each figure is the median of "
-        f"{settings['repeats']} runs, and the four contenders of a case run one "
-        "after the other, so that a busy moment hits them alike. The whole run took "
+        f"Measured on a {machine['cpu_count']}-core machine that other work "
+        "shared during the run. Each figure is the median of "
+        f"{settings['repeats']} runs, and the repetitions of one case differed by "
+        f"up to {_largest_spread(results):.0%} of their median. The four "
+        "contenders of a case run one after the other, so that a busy moment "
+        "slows them alike. The whole run took "
         f"{settings['wall_seconds'] / 60:.0f} minutes.",
         "",
     ]
@@ -274,9 +289,10 @@ def _state_memory_section(results: dict[str, Any]) -> list[str]:
         "State per app is the size of `pulumi stack export` after `up`, less its "
         "size after `destroy`, over the number of apps. Peak memory is the largest "
         "resident set of the dynamic-provider process (`python -m pulumi.dynamic`) "
-        "over up, refresh and destroy: the benchmark points `PULUMI_PYTHON_CMD` at "
-        "a wrapper that starts the provider as its child and reads `ru_maxrss` "
-        "when it exits (`VmHWM` if the engine kills it first).",
+        "over up, refresh and destroy. To measure it, the benchmark points "
+        "`PULUMI_PYTHON_CMD` at a wrapper that starts the provider as its child "
+        "and reads `ru_maxrss` when it exits, or `VmHWM` if the engine kills it "
+        "first.",
         "",
         *_table(["provider", "apps", "state bytes per app", "peak RSS (MiB)"], rows),
         "",
@@ -393,11 +409,11 @@ def write_report(results: dict[str, Any], doc: Path, plot: Path) -> None:
         "",
         "How fast the provider manages Zoom OAuth apps, how many requests it "
         "sends, how much state and memory it uses, and how it copes with Recall's "
-        "rate limits, measured against a local Recall emulator next to three "
-        "references: the same HTTP calls with no engine, a dynamic provider that "
-        "does nothing, and a plain provider written the way Pulumi's documentation "
-        "writes one (`bench/plain_provider.py`: a new HTTP client per call, no "
-        "retries, no look-ups).",
+        "rate limits. Everything runs against a local Recall emulator, next to "
+        "three references: the same HTTP calls with no engine, a dynamic provider "
+        "that does nothing, and a plain provider written the way Pulumi's "
+        "documentation writes one (`bench/plain_provider.py`: a new HTTP client "
+        "per call, no retries, no look-ups).",
         "",
         "Run it with `make bench`; `python -m bench --help` lists the options. "
         "It writes every raw run, the medians and the targets to "
