@@ -20,7 +20,7 @@ class BenchEmulator:
     """``python -m recall_provider.emulator`` on a free loopback port.
 
     Its per-request log goes to a file rather than a pipe, because a pipe that no
-    one reads fills up after a few hundred requests and stalls the emulator.
+    one reads fills up after about a thousand requests and stalls the emulator.
     """
 
     def __init__(self, api_key: str, log_path: Path, *options: str) -> None:

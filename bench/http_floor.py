@@ -14,7 +14,8 @@ import httpx
 
 __all__ = ["ENGINE_CONCURRENCY", "run_http_floor"]
 
-# The dynamic-provider process serves the engine with a pool of four threads.
+# The dynamic-provider process serves the engine from a pool of four threads
+# (ThreadPoolExecutor(max_workers=4) in pulumi.dynamic.__main__, SDK 3.272).
 ENGINE_CONCURRENCY = 4
 APPS_PATH = "/api/v2/zoom-oauth-apps/"
 
@@ -30,7 +31,7 @@ def _timed(
 def run_http_floor(
     endpoint: str, api_key: str, count: int, secret_seed: str
 ) -> dict[str, float]:
-    """Create, get and delete ``count`` apps; return the seconds of each step.
+    """Create, get and delete ``count`` apps and return the seconds of each step.
 
     Raises ``httpx.HTTPStatusError`` if any request fails, since the floor is
     only meaningful when every call succeeds.
