@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from recall_provider.regions import REGION_BASE_URLS
@@ -36,7 +37,13 @@ _FIELD_HELP = {
 
 
 def is_unknown(value: Any) -> bool:
-    """Tell whether a value is not known yet, as during a preview."""
+    """Tell whether a value is not known yet, as during a preview.
+
+    The SDK delivers such a value as ``pulumi.output.Unknown`` (3.272 does) or,
+    in older releases, as the string ``rpc.UNKNOWN``.
+    """
+    if isinstance(value, Unknown):
+        return True
     return isinstance(value, str) and value == rpc.UNKNOWN
 
 

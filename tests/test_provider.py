@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
+from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from recall_provider import (
@@ -130,6 +131,15 @@ def test_check_accepts_unknown_values(
     result = provider.check(
         {}, {**inputs, "client_id": UNKNOWN, "webhook_secret": UNKNOWN}
     )
+
+    assert result.failures == []
+
+
+def test_check_accepts_unknown_objects(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    # SDK 3.272 delivers a value not known yet as an Unknown object.
+    result = provider.check({}, {**inputs, "client_id": Unknown(), "region": Unknown()})
 
     assert result.failures == []
 
