@@ -7,7 +7,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -42,6 +42,9 @@ NOT_APPLIED_STATUSES = frozenset({409, 429, 503, 507})
 CREATE_CLOCK_SKEW = timedelta(minutes=10)
 
 MAX_MESSAGE_CHARS = 300
+
+# The shortest wait after HTTP 429, whatever Retry-After says.
+MIN_THROTTLED_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,11 @@ def _shorten(text: str) -> str:
 
 
 def _parse_error_body(response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
-    """Extract Recall's ``detail`` and per-field messages, never the raw body."""
+    """Extract Recall's ``detail`` and per-field messages, never the raw body.
+
+    The texts come back whole: the caller scrubs secrets from them first and only
+    then shortens them, so that no cut can leave part of a secret behind.
+    """
     content_type = response.headers.get("content-type", "")
     try:
         body = response.json()
@@ -111,8 +118,8 @@ def _parse_error_body(response: httpx.Response) -> tuple[str, dict[str, list[str
         if isinstance(messages, str):
             messages = [messages]
         if isinstance(messages, list):
-            fields[str(name)] = [_shorten(str(m)) for m in messages]
-    return (_shorten(detail) if isinstance(detail, str) else ""), fields
+            fields[str(name)] = [str(m) for m in messages]
+    return (detail if isinstance(detail, str) else ""), fields
 
 
 def _format_timestamp(moment: datetime) -> str:
@@ -136,13 +143,17 @@ class RecallClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        secrets: Iterable[str] = (),
     ) -> None:
+        """``secrets`` are values, beyond the API key and what this client sends,
+        that must never appear in an error message: Recall may quote any secret
+        of an app in an error, not only the ones in the request."""
         self.region = region
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._secrets: list[str] = [api_key]
+        self._secrets: list[str] = [api_key, *secrets]
         # Identifies the workspace (one API key in one deployment) without the key.
         fingerprint = hashlib.sha256(api_key.encode()).hexdigest()[:16]
         self.workspace = (self.base_url, fingerprint)
@@ -192,20 +203,46 @@ class RecallClient:
             "webhook_secret": webhook_secret,
         }
         self._secrets.extend([client_secret, webhook_secret])
-        started = datetime.now(timezone.utc)
+        since = datetime.now(timezone.utc) - CREATE_CLOCK_SKEW
+        lost_attempts: set[int] = set()
+        found_by_lookup = False
 
-        def find_own_app() -> dict[str, Any] | None:
-            return self._find_created_app(
-                body, since=started - CREATE_CLOCK_SKEW, known_app_ids=known_app_ids
-            )
+        def find_own_app(attempt: int) -> dict[str, Any] | None:
+            nonlocal found_by_lookup
+            lost_attempts.add(attempt)
+            try:
+                found = self._find_created_app(
+                    body, since=since, known_app_ids=known_app_ids
+                )
+                found_by_lookup = found is not None
+                return found
+            except RecallError as exc:
+                message = (
+                    f"A create of a Zoom OAuth app for client ID {client_id!r} in "
+                    f"region {self.region} ({self.base_url}) got no response, so "
+                    "Recall may have created it, and looking it up failed: "
+                    f"{exc} Run `pulumi up` again. If it then reports an existing "
+                    "app for this client ID, that is the app this run created: "
+                    "take it over with RECALL_ADOPT_EXISTING=true."
+                )
+                if isinstance(exc, RecallRetriesExhaustedError):
+                    raise RecallRetriesExhaustedError(
+                        message, attempts=exc.attempts, last_status=exc.last_status
+                    ) from None
+                raise RecallError(message) from None
 
-        return self._request_object(
+        app = self._request_object(
             "POST",
             APPS_PATH,
             action="create a Zoom OAuth app",
             json=body,
             reconcile=find_own_app,
         )
+        # A lost attempt that was sent again may have landed after its look-up.
+        lost = len(lost_attempts)
+        if lost > 1 or (lost == 1 and not found_by_lookup):
+            self._delete_late_duplicates(body, since, known_app_ids | {str(app["id"])})
+        return app
 
     def get_app(self, app_id: str) -> dict[str, Any]:
         """Fetch one app; raises ``RecallNotFoundError`` if this region has none."""
@@ -273,6 +310,24 @@ class RecallClient:
             )
         return url
 
+    def _delete_late_duplicates(
+        self, body: Mapping[str, str], since: datetime, keep: frozenset[str]
+    ) -> None:
+        """Delete apps that an earlier, lost attempt of this create made after the
+        look-up had missed them, so that one create leaves one app."""
+        try:
+            late = self._created_candidates(body, since=since, known_app_ids=keep)
+            for app in late:
+                logger.warning(
+                    "Deleting Zoom OAuth app %s: a create whose response was lost "
+                    "made it in addition to app %s",
+                    app.get("id"),
+                    ", ".join(sorted(keep)),
+                )
+                self.delete_app(str(app["id"]))
+        except RecallError as exc:
+            logger.warning("Could not check for duplicate apps after a create: %s", exc)
+
     def _find_created_app(
         self,
         body: Mapping[str, str],
@@ -281,20 +336,9 @@ class RecallClient:
         known_app_ids: frozenset[str] = frozenset(),
     ) -> dict[str, Any] | None:
         """Find the app that a create with this body made, if it made one."""
-        candidates = []
-        for app in self.list_apps(
-            client_id=body["client_id"], created_at_after=_format_timestamp(since)
-        ):
-            if str(app.get("id")) in known_app_ids or app.get("kind") != body["kind"]:
-                continue
-            # Recall may or may not echo secrets; where it does, they must match.
-            secrets_match = all(
-                app.get(name) in (None, body[name])
-                for name in ("client_secret", "webhook_secret")
-            )
-            if secrets_match:
-                candidates.append(app)
-
+        candidates = self._created_candidates(
+            body, since=since, known_app_ids=known_app_ids
+        )
         if not candidates:
             return None
         if len(candidates) > 1:
@@ -310,6 +354,29 @@ class RecallClient:
         )
         return candidates[0]
 
+    def _created_candidates(
+        self,
+        body: Mapping[str, str],
+        *,
+        since: datetime,
+        known_app_ids: frozenset[str],
+    ) -> list[dict[str, Any]]:
+        """List the recent apps that a create with this body could have made."""
+        candidates = []
+        for app in self.list_apps(
+            client_id=body["client_id"], created_at_after=_format_timestamp(since)
+        ):
+            if str(app.get("id")) in known_app_ids or app.get("kind") != body["kind"]:
+                continue
+            # Recall may or may not echo secrets; where it does, they must match.
+            secrets_match = all(
+                app.get(name) in (None, body[name])
+                for name in ("client_secret", "webhook_secret")
+            )
+            if secrets_match:
+                candidates.append(app)
+        return candidates
+
     def _request_object(
         self,
         method: str,
@@ -319,7 +386,7 @@ class RecallClient:
         app_id: str | None = None,
         json: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Callable[[], dict[str, Any] | None] | None = None,
+        reconcile: Callable[[int], dict[str, Any] | None] | None = None,
     ) -> dict[str, Any]:
         result = self._request(
             method,
@@ -353,13 +420,14 @@ class RecallClient:
         app_id: str | None = None,
         json: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Callable[[], dict[str, Any] | None] | None = None,
+        reconcile: Callable[[int], dict[str, Any] | None] | None = None,
     ) -> httpx.Response | dict[str, Any]:
         """Send one call, retrying transient failures.
 
         ``reconcile`` marks a call that must not be repeated blindly: after a
-        failure that may have been applied, it is asked for the result instead,
-        and the call is sent again only when it returns None.
+        failure that may have been applied, it is asked, with the attempt's
+        number, for the result instead, and the call is sent again only when it
+        returns None.
         """
         attempts = 0
         throttled_waits = 0
@@ -370,11 +438,14 @@ class RecallClient:
             attempts += 1
             delay: float | None = None
             started = time.monotonic()
+            # Whether the request may still be running at Recall after it failed.
+            in_flight_maybe = False
             try:
                 response = self._http.request(method, url, json=json, params=params)
             except httpx.TimeoutException as exc:
                 problem = f"timed out after {self.timeout:g} s"
                 applied_maybe = not isinstance(exc, httpx.ConnectTimeout)
+                in_flight_maybe = applied_maybe
                 last_status = None
             except httpx.TransportError as exc:
                 problem = f"connection failed ({type(exc).__name__})"
@@ -397,16 +468,22 @@ class RecallClient:
                 last_status = status
                 problem = f"HTTP {status}"
                 applied_maybe = status not in NOT_APPLIED_STATUSES
+                in_flight_maybe = status == 504
                 delay = _parse_retry_after(response.headers.get("retry-after"))
                 if status == 429:
                     wait = delay if delay is not None else self.retry.backoff(1)
-                    wait = min(wait, self.retry.max_retry_after)
-                    if throttled_seconds + wait <= self.retry.max_throttled_wait:
+                    wait = max(
+                        MIN_THROTTLED_WAIT, min(wait, self.retry.max_retry_after)
+                    )
+                    # Each wait counts as at least a second, so that a server
+                    # sending "Retry-After: 0" cannot keep the client forever.
+                    counted = max(wait, 1.0)
+                    if throttled_seconds + counted <= self.retry.max_throttled_wait:
                         # Throttling is the API's pace, not a failure: wait it
                         # out without using up an attempt.
                         attempts -= 1
                         throttled_waits += 1
-                        throttled_seconds += wait
+                        throttled_seconds += counted
                         logger.info(
                             "%s %s throttled; retrying in %.2f s",
                             method,
@@ -433,7 +510,13 @@ class RecallClient:
                 problem,
             )
             if reconcile is not None and applied_maybe:
-                found = reconcile()
+                found = reconcile(attempts)
+                if found is None and in_flight_maybe:
+                    # The lost request may still be running: give it as long as
+                    # it was given, then look again before sending it anew.
+                    self._sleep(max(self.timeout, self.retry.backoff(attempts)))
+                    found = reconcile(attempts)
+                    delay = 0.0
                 if found is not None:
                     return found
 
@@ -461,7 +544,8 @@ class RecallClient:
         return f"Recall {subject} in region {self.region} ({self.base_url})"
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
+        # Longest first, so that a secret containing another is replaced whole.
+        for secret in sorted(set(self._secrets), key=len, reverse=True):
             if secret:
                 text = text.replace(secret, "[secret]")
         return text
@@ -470,7 +554,12 @@ class RecallClient:
         self, response: httpx.Response, action: str, app_id: str | None
     ) -> RecallAPIError:
         status = response.status_code
-        detail, fields = _parse_error_body(response)
+        detail, raw_fields = _parse_error_body(response)
+        detail = _shorten(self._redact(detail))
+        fields = {
+            name: [_shorten(self._redact(m)) for m in messages]
+            for name, messages in raw_fields.items()
+        }
         message = f"{self._where(action, app_id)} failed with HTTP {status}"
         if fields:
             listed = "; ".join(
@@ -505,7 +594,6 @@ class RecallClient:
                     f". Region {self.region} has no Zoom OAuth app {app_id}: it was "
                     "deleted, or it lives in another region."
                 )
-        fields = {k: [self._redact(m) for m in v] for k, v in fields.items()}
         return error_class(
             self._redact(message),
             status=status,

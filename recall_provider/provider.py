@@ -133,8 +133,21 @@ def _missing_key_message(region: str) -> str:
     )
 
 
+def _known_secrets(*props: Mapping[str, Any]) -> list[str]:
+    """Collect the Zoom secrets of an app's old and new properties, to scrub."""
+    return [
+        value
+        for values in props
+        for name in UPDATE_FIELDS
+        if isinstance(value := values.get(name), str)
+    ]
+
+
 def _client(
-    settings: ProviderSettings, region: str, endpoint: str | None
+    settings: ProviderSettings,
+    region: str,
+    endpoint: str | None,
+    secrets: list[str] | None = None,
 ) -> RecallClient:
     api_key = settings.api_key_for(region)
     if api_key is None:
@@ -146,6 +159,7 @@ def _client(
         base_url=base_url_for(region, endpoint),
         timeout=settings.request_timeout,
         retry=RetryPolicy(max_attempts=settings.max_attempts),
+        secrets=secrets or (),
     )
 
 
@@ -326,7 +340,7 @@ class ZoomOAuthAppProvider(ResourceProvider):
         settings = current_settings()
         region, endpoint = _location(props, settings)
         adopt = bool(props.get("adopt")) or settings.adopt_existing
-        with _client(settings, region, endpoint) as client:
+        with _client(settings, region, endpoint, _known_secrets(props)) as client:
             existing = inventory.apps_for_client_id(client, props["client_id"])
             if existing:
                 app = _take_over(client, existing, props, adopt=adopt)
@@ -362,7 +376,7 @@ class ZoomOAuthAppProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         settings = current_settings()
         region, endpoint = _location(props, settings)
-        with _client(settings, region, endpoint) as client:
+        with _client(settings, region, endpoint, _known_secrets(props)) as client:
             try:
                 app = client.get_app(id_)
             except RecallNotFoundError:
@@ -379,7 +393,7 @@ class ZoomOAuthAppProvider(ResourceProvider):
         settings = current_settings()
         region, endpoint = _location(olds, settings)
         changed = {k: news[k] for k in UPDATE_FIELDS if olds.get(k) != news.get(k)}
-        with _client(settings, region, endpoint) as client:
+        with _client(settings, region, endpoint, _known_secrets(olds, news)) as client:
             try:
                 app = (
                     client.update_app(id_, **changed)
@@ -405,6 +419,6 @@ class ZoomOAuthAppProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         settings = current_settings()
         region, endpoint = _location(props, settings)
-        with _client(settings, region, endpoint) as client:
+        with _client(settings, region, endpoint, _known_secrets(props)) as client:
             client.delete_app(id_)
             inventory.forget(client, id_)

@@ -256,10 +256,12 @@ def test_dropped_create_continues_with_created_app() -> None:
 
 def test_dropped_create_is_sent_again_when_nothing_was_made() -> None:
     empty = {"next": None, "previous": None, "results": []}
+    only_new = {"next": None, "previous": None, "results": [APP]}
     handler, seen = sequence(
-        httpx.ReadTimeout("no answer"),
+        httpx.RemoteProtocolError("dropped before the create"),
         httpx.Response(200, json=empty),
         httpx.Response(201, json=APP),
+        httpx.Response(200, json=only_new),
     )
     with make_client(handler) as client:
         app = client.create_app(
@@ -270,7 +272,73 @@ def test_dropped_create_is_sent_again_when_nothing_was_made() -> None:
         )
 
     assert app["id"] == APP["id"]
-    assert [r.method for r in seen] == ["POST", "GET", "POST"]
+    assert [r.method for r in seen] == ["POST", "GET", "POST", "GET"]
+
+
+def test_timed_out_create_is_looked_up_again_after_waiting() -> None:
+    # The first create is still running at Recall when the client gives up on it.
+    empty = {"next": None, "previous": None, "results": []}
+    landed = {"next": None, "previous": None, "results": [APP]}
+    sleeps: list[float] = []
+    handler, seen = sequence(
+        httpx.ReadTimeout("no response yet"),
+        httpx.Response(200, json=empty),
+        httpx.Response(200, json=landed),
+    )
+    with make_client(handler, sleeps) as client:
+        app = client.create_app(
+            kind="user_level",
+            client_id="cid",
+            client_secret="the-client-secret",
+            webhook_secret="the-webhook-secret",
+        )
+
+    assert app["id"] == APP["id"]
+    assert [r.method for r in seen] == ["POST", "GET", "GET"]
+    assert sleeps[0] >= client.timeout
+
+
+def test_late_duplicate_of_lost_create_is_deleted() -> None:
+    late = {**APP, "id": "0f6c2a55-55a8-4c8d-9b3c-5f7e0e3f9a01"}
+    empty = {"next": None, "previous": None, "results": []}
+    both = {"next": None, "previous": None, "results": [late, APP]}
+    handler, seen = sequence(
+        httpx.ReadTimeout("no response yet"),
+        httpx.Response(200, json=empty),
+        httpx.Response(200, json=empty),
+        httpx.Response(201, json=APP),
+        httpx.Response(200, json=both),
+        httpx.Response(204),
+    )
+    with make_client(handler) as client:
+        app = client.create_app(
+            kind="user_level",
+            client_id="cid",
+            client_secret="the-client-secret",
+            webhook_secret="the-webhook-secret",
+        )
+
+    assert app["id"] == APP["id"]
+    assert seen[-1].method == "DELETE"
+    assert seen[-1].url.path.endswith(f"/{late['id']}/")
+
+
+def test_zero_retry_after_cannot_throttle_forever() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "0"})
+
+    client = RecallClient(
+        api_key=KEY,
+        region="us-east-1",
+        base_url=BASE,
+        retry=RetryPolicy(max_attempts=2, max_throttled_wait=5.0),
+        transport=httpx.MockTransport(handler),
+        sleep=lambda seconds: None,
+    )
+    with client, pytest.raises(RecallRetriesExhaustedError) as caught:
+        client.get_app(APP["id"])
+
+    assert "throttled" in str(caught.value)
 
 
 def test_throttled_create_is_retried_without_lookup() -> None:
