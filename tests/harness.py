@@ -9,6 +9,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,17 +71,28 @@ class EmulatorProcess:
             raise RuntimeError(f"emulator did not start: {line!r} {stderr[-2000:]}")
         self.url = line.split()[-1].strip()
         self.admin = httpx.Client(base_url=self.url, timeout=10)
+        # The emulator logs a line per request: read them as they come, or the
+        # pipe fills after about a thousand requests and the emulator blocks.
+        self.stderr_lines: list[str] = []
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr_lines.append(line)
 
     def stop(self) -> str:
         """Stop the emulator and return what it wrote to stderr."""
         self.admin.close()
         self.process.terminate()
         try:
-            _, stderr = self.process.communicate(timeout=10)
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, stderr = self.process.communicate()
-        return stderr
+            self.process.wait()
+        self._stderr_reader.join(timeout=10)
+        return "".join(self.stderr_lines)
 
     def reset(self) -> None:
         self.admin.post("/_emulator/reset").raise_for_status()

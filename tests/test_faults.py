@@ -10,10 +10,8 @@ over a real socket. The requests the emulator logged show what was sent.
 
 from __future__ import annotations
 
-import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -82,48 +80,11 @@ PROBLEM_TEXT = {
     "drop-after-applied": "connection failed",
 }
 
-SLOW_CREATE_DUPLICATES = (
-    "A create that times out is looked up once, before the slow request has been "
-    "applied, then sent again: Recall ends up with two apps for one client ID."
-)
-
-
-class DrainedEmulator(EmulatorProcess):
-    """An emulator process whose stderr is read while it runs.
-
-    ``EmulatorProcess`` reads the emulator's stderr only in ``stop``. The emulator
-    writes a log line per request there, so after about 64 KB (some 1,100
-    requests) the pipe is full, the emulator blocks on its next log line and
-    stops responding. These tests send more requests than that.
-    """
-
-    def __init__(self, *args: str, api_keys: Iterable[str] = ()) -> None:
-        super().__init__(*args, api_keys=api_keys)
-        self.stderr_lines: list[str] = []
-        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
-        self._reader.start()
-
-    def _read_stderr(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.stderr_lines.append(line)
-
-    def stop(self) -> str:
-        self.admin.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(timeout=10)
-        return "".join(self.stderr_lines)
-
 
 @pytest.fixture(scope="module")
 def emulator_process(api_key: str) -> Iterator[EmulatorProcess]:
-    """This module's own emulator, in place of the session's, with stderr read."""
-    emulator = DrainedEmulator(api_keys=[api_key])
+    """This module's own emulator, in place of the session's."""
+    emulator = EmulatorProcess(api_keys=[api_key])
     yield emulator
     stderr = emulator.stop()
     assert api_key not in stderr, "the emulator logged the API key"
@@ -236,10 +197,7 @@ def assert_no_secret(message: str, secrets: list[str]) -> None:
 def create_fault_params() -> list[Any]:
     params = []
     for name in TRANSIENT_FAULTS:
-        marks = []
-        if name == "slow-response":
-            marks = [pytest.mark.xfail(strict=True, reason=SLOW_CREATE_DUPLICATES)]
-        params.append(pytest.param(name, marks=marks, id=name))
+        params.append(pytest.param(name, id=name))
     return params
 
 
@@ -590,6 +548,7 @@ def test_create_lost_and_unconfirmed_needs_adopt(
 
     assert emulator.pending_faults() == []
     assert_no_secret(str(caught.value), secrets_in_play)
+    assert "RECALL_ADOPT_EXISTING=true" in str(caught.value)
     orphan = only_app(emulator)
 
     inventory.clear()
