@@ -160,6 +160,7 @@ def _client(
         timeout=settings.request_timeout,
         retry=RetryPolicy(max_attempts=settings.max_attempts),
         secrets=secrets or (),
+        shared=True,
     )
 
 

@@ -4,6 +4,7 @@ pagination, authentication and recovery from injected faults."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -112,3 +113,22 @@ def test_create_dropped_before_apply_is_sent_again(
     assert [a["id"] for a in emulator.apps()] == [app_id]
     posts = [r for r in emulator.requests() if r["method"] == "POST"]
     assert len(posts) == 2
+
+
+def test_shared_clients_use_one_pool_across_threads(
+    emulator: EmulatorProcess, api_key: str
+) -> None:
+    def shared() -> RecallClient:
+        return RecallClient(
+            api_key=api_key, region="us-east-1", base_url=emulator.url, shared=True
+        )
+
+    with shared() as first:
+        app_id = create(first)
+    with shared() as second, shared() as third:
+        assert second._http is third._http
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            ids = list(pool.map(lambda _: second.get_app(app_id)["id"], range(20)))
+
+    assert ids == [app_id] * 20
+    assert not second._http.is_closed, "closing a shared client closed the pool"
