@@ -198,6 +198,7 @@ def _comparison(
     low, high = reference["seconds_range"][operation]
     return {
         "count": row["count"],
+        "latency": row["latency"],
         "operation": operation,
         "reference": reference["provider"],
         "this_seconds": row["seconds"][operation],

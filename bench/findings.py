@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.call_profile import TOP_FUNCTIONS
 from bench.runner import OPERATIONS
 
 __all__ = ["findings"]
@@ -64,7 +65,12 @@ def _call_cost(results: dict[str, Any]) -> list[str]:
     clients = _profile_rows(results, "httpx/_client.py")
     clients = [row for row in clients if row["function"].endswith("(__init__)")]
     ca_bundle = _profile_rows(results, "load_verify_locations")
-    if clients:
+    if not clients or _clients_per_call(results) < 1:
+        lines.append(
+            f"  Building HTTP clients is not among the {TOP_FUNCTIONS} costliest "
+            f"functions in the profile of its {calls} calls: they reuse a client."
+        )
+    else:
         methods = ("(create)", "(read)", "(delete)")
         total = sum(
             row["cumulative_ms"]
@@ -87,7 +93,7 @@ def _call_cost(results: dict[str, Any]) -> list[str]:
         lines.append(detail + ".")
 
     in_parallel = profile.get("http_client_construction_4_threads_ms")
-    if in_parallel is not None:
+    if in_parallel is not None and _clients_per_call(results) >= 1:
         one_at_a_time = profile["http_client_construction"]["median_ms"]
         share = in_parallel / one_at_a_time
         sentence = (
@@ -137,6 +143,37 @@ def _client_share(results: dict[str, Any], comparison: dict[str, Any]) -> str:
     )
 
 
+def _extra_requests(results: dict[str, Any], comparison: dict[str, Any]) -> str:
+    """Name the requests this provider sent beyond the plain provider's."""
+    if comparison["reference"] != "plain":
+        return ""
+    rows = [
+        _row(
+            results,
+            provider=provider,
+            count=comparison["count"],
+            latency=comparison["latency"],
+        )
+        for provider in ("recall", "plain")
+    ]
+    if None in rows:
+        return ""
+    operation = comparison["operation"]
+    ours, theirs = (row["requests"][operation]["counts"] for row in rows)
+    if sum(ours.values()) <= sum(theirs.values()):
+        return ""
+    sent = ", ".join(f"{v} {k}" for k, v in ours.items())
+    plain_sent = ", ".join(f"{v} {k}" for k, v in theirs.items()) or "nothing"
+    line = f" This provider sent {sent} where the plain provider sent {plain_sent}"
+    latency_ms = comparison["latency"] * 1000
+    if latency_ms:
+        line += (
+            f"; with {latency_ms:g} ms added to every response, each extra request "
+            f"that the others wait for adds at least {latency_ms:g} ms"
+        )
+    return line + "."
+
+
 def _time_gap(results: dict[str, Any], target: dict[str, Any]) -> str:
     line = (
         f"- **Fails:** {target['description']}: {target['measured']:.2f} where the "
@@ -144,7 +181,9 @@ def _time_gap(results: dict[str, Any], target: dict[str, Any]) -> str:
     )
     comparison = target.get("comparison")
     if comparison:
-        line += _overlap(comparison) + _client_share(results, comparison)
+        line += _overlap(comparison)
+        line += _client_share(results, comparison)
+        line += _extra_requests(results, comparison)
     return line
 
 
