@@ -31,7 +31,7 @@ class RecallConflictError(RecallError):
 
 
 class RecallAPIError(RecallError):
-    """Recall answered with an HTTP status that the client does not retry."""
+    """Recall returned an HTTP status that the client does not retry."""
 
     def __init__(
         self,

@@ -216,8 +216,9 @@ def _check_webhook(
     )
     if not result.within_zoom_time_limit:
         logger.warning(
-            "The webhook URL of Zoom OAuth app %s answered URL validation correctly "
-            "but took %.1f s; Zoom allows about %g s, so its Validate button may fail.",
+            "The webhook URL of Zoom OAuth app %s returned a correct URL validation "
+            "response but took %.1f s; Zoom allows about %g s, so its Validate "
+            "button may fail.",
             outs["app_id"],
             result.elapsed_seconds,
             ZOOM_RESPONSE_TIME_LIMIT_SECONDS,
@@ -275,8 +276,9 @@ def _take_over(
 class ZoomOAuthAppProvider(ResourceProvider):
     """Manages one Recall Zoom OAuth app per resource.
 
-    Holds no state: every call builds its own HTTP client, so one instance can
-    serve the engine's concurrent calls.
+    Keeps no state on the instance: each call builds a ``RecallClient`` on the
+    process's shared connection pool, so one instance can serve the engine's
+    four concurrent calls.
     """
 
     def configure(self, req: ConfigureRequest) -> None:
