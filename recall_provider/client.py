@@ -356,7 +356,12 @@ class RecallClient:
         self, body: Mapping[str, str], since: datetime, keep: frozenset[str]
     ) -> None:
         """Delete apps that an earlier, lost attempt of this create made after the
-        look-up had missed them, so that one create leaves one app."""
+        look-up had missed them, so that one create leaves one app.
+
+        NOTE: an attempt that Recall applies after this check too (more than
+        twice the request timeout late) still leaves a second app; the next
+        ``pulumi up`` then reports it as an existing app for the client ID.
+        """
         try:
             late = self._created_candidates(body, since=since, known_app_ids=keep)
             for app in late:
@@ -411,6 +416,8 @@ class RecallClient:
             if str(app.get("id")) in known_app_ids or app.get("kind") != body["kind"]:
                 continue
             # Recall may or may not echo secrets; where it does, they must match.
+            # NOTE: where it does not, an app made by someone else for the same
+            # client ID and kind within CREATE_CLOCK_SKEW would be taken as ours.
             secrets_match = all(
                 app.get(name) in (None, body[name])
                 for name in ("client_secret", "webhook_secret")
