@@ -124,6 +124,18 @@ def _config_problems(
     return failures
 
 
+def _reported_property(name: str, declared: Mapping[str, Any]) -> str:
+    """Return the property a failure names; the engine prints its value.
+
+    An endpoint carrying credentials must not be printed, so its failure names
+    no property and the message alone names the field.
+    """
+    value = declared.get(name)
+    if name == "endpoint" and isinstance(value, str) and "@" in value:
+        return ""
+    return name
+
+
 def _missing_key_message(region: str) -> str:
     return (
         f"no Recall API key is set for region {region}: run `pulumi config set "
@@ -293,7 +305,10 @@ class ZoomOAuthAppProvider(ResourceProvider):
             k: news[k] for k in INPUT_FIELDS if k in news and news[k] is not None
         }
         errors = validate_inputs(declared)
-        failures = [CheckFailure(name, message) for name, message in errors.items()]
+        failures = [
+            CheckFailure(_reported_property(name, declared), message)
+            for name, message in errors.items()
+        ]
         failures.extend(_config_problems(settings, declared))
 
         # Fill in the stack's region and endpoint, so that a change of either in

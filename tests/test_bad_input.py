@@ -227,7 +227,7 @@ def test_resource_input_rejected_at_preview(
 
     result = resource_stack.preview(check=False)
 
-    secrets = [api_key, CLIENT_SECRET, WEBHOOK_SECRET]
+    secrets = [api_key, CLIENT_SECRET, WEBHOOK_SECRET, "user:password"]
     secrets += [
         str(change[name]).strip()
         for name in ("client_secret", "webhook_secret")

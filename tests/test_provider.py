@@ -109,10 +109,25 @@ def test_check_reports_invalid_field(
 
     result = provider.check({}, bad)
 
-    reasons = {f.property: f.reason for f in result.failures}
+    # A failure whose value must not be printed names no property; its message
+    # still starts with the field.
+    reasons = {f.property or f.reason.split()[0]: f.reason for f in result.failures}
     assert field in reasons
     assert expected in reasons[field]
     assert emulator.requests() == []
+
+
+def test_check_hides_endpoint_credentials(
+    provider: ZoomOAuthAppProvider, inputs: dict[str, Any]
+) -> None:
+    endpoint = "https://user:hunter2@recall.example.com"
+
+    result = provider.check({}, {**inputs, "endpoint": endpoint})
+
+    [failure] = result.failures
+    assert failure.property == "", "the engine would print the endpoint's value"
+    assert "hunter2" not in failure.reason
+    assert "endpoint" in failure.reason
 
 
 def test_check_never_shows_secret_values(
