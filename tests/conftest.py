@@ -6,9 +6,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pulumi.dynamic import ConfigureRequest
+from pulumi.dynamic.config import Config
 
+from recall_provider import ZoomOAuthAppProvider, inventory
+from recall_provider.settings import set_settings, settings_from_config
 from tests.harness import EmulatorProcess, PulumiProject, ZoomCredentials
 
 
@@ -48,3 +53,26 @@ def zoom() -> ZoomCredentials:
 @pytest.fixture
 def project(tmp_path: Path) -> PulumiProject:
     return PulumiProject(tmp_path / "project")
+
+
+@pytest.fixture
+def provider(emulator: EmulatorProcess, api_key: str) -> Iterator[ZoomOAuthAppProvider]:
+    """A provider configured for the emulator, as the engine configures one."""
+    provider = ZoomOAuthAppProvider()
+    config = {"recall:apiKey": api_key, "recall:endpoint": emulator.url}
+    provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
+    inventory.clear()
+    yield provider
+    set_settings(settings_from_config({}, environ={}))
+    inventory.clear()
+
+
+@pytest.fixture
+def inputs(zoom: ZoomCredentials) -> dict[str, Any]:
+    """Valid inputs of one app, as the engine passes them to ``check``."""
+    return {
+        "kind": "user_level",
+        "client_id": zoom.client_id,
+        "client_secret": zoom.client_secret,
+        "webhook_secret": zoom.webhook_secret,
+    }

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from recall_provider import ZoomOAuthAppProvider
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -293,3 +295,10 @@ def configure_demo_stack(
     project.set_config("zoomClientId", zoom.client_id)
     project.set_config("zoomClientSecret", zoom.client_secret, secret=True)
     project.set_config("zoomWebhookSecret", zoom.webhook_secret, secret=True)
+
+
+def checked(provider: ZoomOAuthAppProvider, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Run ``check`` as the engine would, and return the inputs it accepted."""
+    result = provider.check({}, inputs)
+    assert result.failures == []
+    return result.inputs

@@ -29,7 +29,7 @@ from recall_provider import (
     inventory,
 )
 from recall_provider.settings import set_settings, settings_from_config
-from tests.harness import EmulatorProcess, ZoomCredentials
+from tests.harness import EmulatorProcess, ZoomCredentials, checked
 
 APPS = "/api/v2/zoom-oauth-apps/"
 ONE_APP = "/api/v2/zoom-oauth-apps/[^/]+/"
@@ -131,24 +131,8 @@ def short_provider(make_provider: ProviderFactory) -> ZoomOAuthAppProvider:
 
 
 @pytest.fixture
-def inputs(zoom: ZoomCredentials) -> dict[str, Any]:
-    return {
-        "kind": "user_level",
-        "client_id": zoom.client_id,
-        "client_secret": zoom.client_secret,
-        "webhook_secret": zoom.webhook_secret,
-    }
-
-
-@pytest.fixture
 def secrets_in_play(api_key: str, zoom: ZoomCredentials) -> list[str]:
     return [api_key, zoom.client_secret, zoom.webhook_secret, ROTATED_SECRET]
-
-
-def checked(provider: ZoomOAuthAppProvider, inputs: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, inputs)
-    assert result.failures == []
-    return result.inputs
 
 
 def inject(

@@ -3,7 +3,6 @@ plain dicts, against the emulator over a real socket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,36 +21,9 @@ from recall_provider import (
 )
 from recall_provider.settings import set_settings, settings_from_config
 from recall_provider.webhook_check import WebhookCheckError
-from tests.harness import EmulatorProcess, ZoomCredentials
+from tests.harness import EmulatorProcess, checked
 
 UNKNOWN = rpc.UNKNOWN
-
-
-@pytest.fixture
-def provider(emulator: EmulatorProcess, api_key: str) -> Iterator[ZoomOAuthAppProvider]:
-    provider = ZoomOAuthAppProvider()
-    config = {"recall:apiKey": api_key, "recall:endpoint": emulator.url}
-    provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
-    inventory.clear()
-    yield provider
-    set_settings(settings_from_config({}, environ={}))
-    inventory.clear()
-
-
-@pytest.fixture
-def inputs(zoom: ZoomCredentials) -> dict[str, Any]:
-    return {
-        "kind": "user_level",
-        "client_id": zoom.client_id,
-        "client_secret": zoom.client_secret,
-        "webhook_secret": zoom.webhook_secret,
-    }
-
-
-def checked(provider: ZoomOAuthAppProvider, inputs: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, inputs)
-    assert result.failures == []
-    return result.inputs
 
 
 def test_check_fills_region_and_endpoint(

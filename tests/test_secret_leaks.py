@@ -9,17 +9,13 @@ secret back.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 
-from recall_provider import RecallAPIError, ZoomOAuthAppProvider, inventory
-from recall_provider.settings import set_settings, settings_from_config
-from tests.harness import EmulatorProcess, PulumiProject, ZoomCredentials
+from recall_provider import RecallAPIError, ZoomOAuthAppProvider
+from tests.harness import EmulatorProcess, PulumiProject, ZoomCredentials, checked
 from tests.test_faults import emulator_process  # noqa: F401
 
 APPS = "/api/v2/zoom-oauth-apps/"
@@ -173,33 +169,6 @@ def test_stack_lifecycle_leaks_no_secret(
 
 # Error messages from the provider called directly, when Recall's error quotes a
 # secret.
-
-
-@pytest.fixture
-def provider(emulator: EmulatorProcess, api_key: str) -> Iterator[ZoomOAuthAppProvider]:
-    provider = ZoomOAuthAppProvider()
-    config = {"recall:apiKey": api_key, "recall:endpoint": emulator.url}
-    provider.configure(ConfigureRequest(Config(config, "recall-zoom")))
-    inventory.clear()
-    yield provider
-    set_settings(settings_from_config({}, environ={}))
-    inventory.clear()
-
-
-@pytest.fixture
-def inputs(zoom: ZoomCredentials) -> dict[str, Any]:
-    return {
-        "kind": "user_level",
-        "client_id": zoom.client_id,
-        "client_secret": zoom.client_secret,
-        "webhook_secret": zoom.webhook_secret,
-    }
-
-
-def checked(provider: ZoomOAuthAppProvider, inputs: dict[str, Any]) -> dict[str, Any]:
-    result = provider.check({}, inputs)
-    assert result.failures == []
-    return result.inputs
 
 
 def error_message(action: Any) -> str:
