@@ -359,7 +359,7 @@ class RecallClient:
         look-up had missed them, so that one create leaves one app.
 
         NOTE: an attempt that Recall applies after this check too (more than
-        twice the request timeout late) still leaves a second app; the next
+        twice the request timeout late) still leaves a second app. The next
         ``pulumi up`` then reports it as an existing app for the client ID.
         """
         try:

@@ -1,6 +1,6 @@
 """Errors raised by the Recall client and the provider.
 
-Every message says what failed, in which region and at which base URL, for which
+Every message states what failed, in which region and at which base URL, for which
 app where there is one, and what to do next. No message contains a secret.
 """
 
@@ -27,7 +27,7 @@ class RecallConfigError(RecallError):
 
 
 class RecallConflictError(RecallError):
-    """Recall already holds an app that the declared one would collide with."""
+    """Recall already has an app that the declared one would collide with."""
 
 
 class RecallAPIError(RecallError):

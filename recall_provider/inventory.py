@@ -8,7 +8,7 @@ process creates or deletes are recorded here as it goes.
 
 A provider process serves one Pulumi operation, so the inventory is as fresh as
 the operation. It lives in module state because the provider object is pickled
-into the stack's state and holds nothing.
+into the stack's state and keeps no attributes.
 """
 
 from __future__ import annotations

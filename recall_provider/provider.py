@@ -6,8 +6,8 @@ state by reference (module and class name), so both names are a public contract:
 renaming either breaks ``refresh`` and ``destroy`` of existing stacks. Move or
 rename it only with an alias at the old path; ``tests/test_upgrade.py`` loads a
 stack written by version 0.1.0 to guard this. The pickle is loaded without
-calling ``__init__``. The
-instance holds no attribute at all; settings live in ``recall_provider.settings``.
+calling ``__init__``. The instance has no attributes at all, because the settings
+live in ``recall_provider.settings``.
 """
 
 from __future__ import annotations
@@ -222,7 +222,7 @@ def _check_webhook(
     client: RecallClient, outs: dict[str, Any], settings: ProviderSettings
 ) -> None:
     """Send Zoom's URL validation to the app's webhook URL, then record the
-    validation time Recall stores, so that the next refresh sees no change."""
+    validation time Recall stores, so that the next refresh finds no change."""
     result = check_webhook(
         outs["webhook_url"], outs["webhook_secret"], timeout=settings.request_timeout
     )

@@ -56,13 +56,13 @@ _FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 def env_key_name(region: str) -> str:
-    """Return the environment variable that holds one region's API key."""
+    """Return the name of the environment variable with one region's API key."""
     return "RECALL_API_KEY_" + region.upper().replace("-", "_")
 
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """What the provider needs to reach Recall, resolved once per provider process."""
+    """Settings the provider needs to reach Recall, resolved once per process."""
 
     region: str = DEFAULT_REGION
     endpoint: str | None = None

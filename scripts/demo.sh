@@ -22,7 +22,7 @@ emulator=$!
 trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null; true' EXIT
 
 # The emulator prints its URL once it listens; if it exits first (the port is
-# taken, say), stop here rather than talk to whatever holds the port.
+# taken, say), stop here rather than talk to whatever listens on the port.
 for _ in $(seq 100); do
   if grep -q "listening on" .demo/emulator.out 2>/dev/null; then break; fi
   if ! kill -0 "$emulator" 2>/dev/null; then

@@ -26,7 +26,7 @@ def descendants(pid: int) -> list[int]:
     """Return every process below ``pid``, read from /proc (Linux).
 
     Pulumi starts each plugin in a process group of its own, so killing the
-    CLI's group leaves the plugins running; a test that kills a run must kill
+    CLI's group leaves the plugins running. A test that kills a run must kill
     these too.
     """
     children: dict[int, list[int]] = {}

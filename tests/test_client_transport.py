@@ -254,7 +254,7 @@ def test_dropped_create_continues_with_created_app() -> None:
     assert seen[1].url.params["client_id"] == "cid"
 
 
-def test_dropped_create_is_sent_again_when_nothing_was_made() -> None:
+def test_lost_create_without_app_is_resent() -> None:
     empty = {"next": None, "previous": None, "results": []}
     only_new = {"next": None, "previous": None, "results": [APP]}
     handler, seen = sequence(
@@ -275,7 +275,7 @@ def test_dropped_create_is_sent_again_when_nothing_was_made() -> None:
     assert [r.method for r in seen] == ["POST", "GET", "POST", "GET"]
 
 
-def test_timed_out_create_is_looked_up_again_after_waiting() -> None:
+def test_timed_out_create_found_after_wait() -> None:
     # The first create is still running at Recall when the client gives up on it.
     empty = {"next": None, "previous": None, "results": []}
     landed = {"next": None, "previous": None, "results": [APP]}

@@ -21,8 +21,8 @@ from tests.harness import (
     descendants,
 )
 
-# The emulator holds the interrupted request this long before applying it, so
-# that the kill lands while the provider waits for the answer.
+# The emulator delays the interrupted request this long before applying it, so
+# that the kill lands while the provider waits for the response.
 HOLD_SECONDS = 3.0
 
 
@@ -43,8 +43,8 @@ def stack(
 def kill_during(
     stack: PulumiProject, emulator: EmulatorProcess, method: str, *command: str
 ) -> None:
-    """Run a command, and kill it with SIGKILL once the emulator holds a request
-    with this method; the emulator applies the request after the kill."""
+    """Run a command and kill it with SIGKILL while the emulator delays a request
+    with this method. The emulator applies the request after the kill."""
     emulator.inject(method=method, delay=HOLD_SECONDS)
     process = stack.start(*command)
     deadline = time.monotonic() + 120

@@ -267,7 +267,7 @@ def test_plain_text_zoom_secret_in_config_is_rejected(
     assert emulator.requests() == []
 
 
-def test_export_has_no_plain_secret_even_with_show_secrets_off(
+def test_export_has_no_plain_secret(
     stack: PulumiProject, api_key: str, zoom: ZoomCredentials
 ) -> None:
     stack.up()

@@ -1,5 +1,5 @@
 """Fifty apps in one stack under the emulator's rate limits: up, refresh and
-destroy all succeed, waiting out each HTTP 429 as its Retry-After says.
+destroy all succeed, waiting out each HTTP 429 for its Retry-After.
 
 Recall allows 300 single-app calls and 60 list calls per minute. Fifty apps
 never reach those numbers, so the test keeps their 5:1 ratio at 25 and 5 calls
