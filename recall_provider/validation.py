@@ -73,6 +73,14 @@ def validate_endpoint(value: Any, name: str = "endpoint") -> str | None:
         return f"{name} must be a URL with no surrounding spaces, {example}"
     try:
         parts = urlsplit(value)
+    except ValueError as exc:
+        return f"{name} is not a valid URL ({exc}); use a URL {example}"
+    # Checked before any message that shows the value.
+    if "@" in parts.netloc:
+        return (
+            f"{name} must not carry a user name or password; remove the part before '@'"
+        )
+    try:
         # Reading the port validates it: urlsplit alone accepts 'host:abc'.
         _ = parts.port
     except ValueError as exc:
@@ -81,10 +89,6 @@ def validate_endpoint(value: Any, name: str = "endpoint") -> str | None:
         return (
             f"{name} {value!r} is not an http(s) URL with a host; use a form such as "
             "'https://us-east-1.recall.ai' or 'http://127.0.0.1:PORT' for the emulator"
-        )
-    if parts.username is not None or parts.password is not None:
-        return (
-            f"{name} must not carry a user name or password; remove the part before '@'"
         )
     if parts.query or parts.fragment:
         return (

@@ -64,6 +64,11 @@ def test_check_normalizes_endpoint_slash(
         ("endpoint", "ftp://127.0.0.1", "not an http(s) URL"),
         ("endpoint", "http://recall.example.com", "plain http"),
         ("endpoint", "https://user:pw@recall.example.com", "user name or password"),
+        (
+            "endpoint",
+            "https://user:pw@recall.example.com:99999",
+            "user name or password",
+        ),
         ("endpoint", "https://recall.example.com/?a=1", "query or fragment"),
     ],
 )
